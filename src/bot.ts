@@ -1,0 +1,119 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Config } from "./config.js";
+import type { Logger } from "./logger.js";
+import { openStore, type Store, type StoreTarget } from "./store/connect.js";
+import { migrateToLatest } from "./store/migrate.js";
+import { seedIfEmpty } from "./seeds/seed-if-empty.js";
+import { loadBotTexts } from "./seeds/bot-texts.js";
+import { InboxWriter } from "./inbox/inbox-writer.js";
+import { InboxWorker, defaultWorkerOptions, type InboxWorkerOptions } from "./inbox/inbox-worker.js";
+import { createEventHandler } from "./events/handle-event.js";
+import { createLineSender } from "./line/line-client.js";
+import { OutboundDispatcher, defaultDispatcherOptions, type DispatcherOptions } from "./line/outbound-dispatcher.js";
+import { Sweeper } from "./line/outbox-sweeper.js";
+import { CapturedRequests } from "./devchat/line-api-standin.js";
+import { buildApp } from "./server.js";
+
+export interface RunningBot {
+  url: string;
+  store: Store;
+  worker: InboxWorker | null;
+  dispatcher: OutboundDispatcher;
+  captured: CapturedRequests | null;
+  lineApiBaseUrl: string;
+  stop(): Promise<void>;
+}
+
+export interface BotOverrides {
+  store?: StoreTarget;
+  worker?: Partial<InboxWorkerOptions>;
+  dispatcher?: Partial<DispatcherOptions>;
+  sweepIntervalMs?: number;
+  host?: string;
+}
+
+// Start-up, in order: store → migrations → seeds → HTTP server → worker and outbox sweep.
+export async function startBot(config: Config, log: Logger, overrides: BotOverrides = {}): Promise<RunningBot> {
+  const store = await openStore(
+    overrides.store ?? (config.database.kind === "postgres" ? { kind: "postgres", url: config.database.url } : config.database),
+  );
+  try {
+    const applied = await migrateToLatest(store.db);
+    if (applied.length > 0) log.info({ migrations: applied }, "database migrated");
+    const seeded = await seedIfEmpty(store.db);
+    if (seeded) log.info({ seeded }, "empty database: city content loaded from seeds/");
+    return await startServing(config, log, store, overrides);
+  } catch (error) {
+    await store.close().catch(() => {});
+    throw error;
+  }
+}
+
+async function startServing(config: Config, log: Logger, store: Store, overrides: BotOverrides): Promise<RunningBot> {
+  const texts = await loadBotTexts();
+  const runsWorker = config.role !== "web";
+  const servesWebhook = config.role !== "worker";
+  const useStandIn = config.localMode && !config.line.apiBaseUrlIsExplicit;
+  const captured = config.devChat || useStandIn ? new CapturedRequests() : null;
+
+  let worker: InboxWorker | null = null;
+  const inbox = servesWebhook ? new InboxWriter(store.db, () => worker?.wake()) : null;
+  const app = buildApp({
+    db: store.db,
+    log,
+    channelSecret: config.line.channelSecret,
+    inbox,
+    devChat: config.devChat && captured && servesWebhook ? { botName: texts.bot_name, captured } : null,
+    lineStandIn: useStandIn && captured ? { channelAccessToken: config.line.channelAccessToken, captured } : null,
+  });
+  const server = await listen(app, config.port, overrides.host ?? "0.0.0.0");
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
+
+  const lineApiBaseUrl = useStandIn ? `${url}/dev/line-api` : config.line.apiBaseUrl;
+  const sender = createLineSender({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl });
+  const workerOptions = { ...defaultWorkerOptions(), ...overrides.worker };
+  const dispatcher = new OutboundDispatcher(store.db, sender, log, {
+    ...defaultDispatcherOptions(workerOptions.workerId),
+    ...overrides.dispatcher,
+  });
+  const sweeper = new Sweeper(() => dispatcher.deliverDue(), overrides.sweepIntervalMs ?? 2_000, log);
+  if (runsWorker) {
+    worker = new InboxWorker(store.db, createEventHandler(texts), (ids) => dispatcher.deliver(ids), log, workerOptions);
+    worker.start();
+    sweeper.start();
+  }
+  log.info({ port, role: config.role, database: store.kind, localMode: config.localMode }, "bot started");
+
+  return {
+    url,
+    store,
+    worker,
+    dispatcher,
+    captured,
+    lineApiBaseUrl,
+    async stop() {
+      await closeServer(server);
+      await worker?.stop();
+      await sweeper.stop();
+      await store.close();
+    },
+  };
+}
+
+function listen(app: ReturnType<typeof buildApp>, port: number, host: string): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.on("error", reject);
+    // Keep-alive longer than typical load balancers' idle timeout, so they never reuse a closed socket.
+    server.keepAliveTimeout = 65_000;
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
+}

@@ -1,0 +1,91 @@
+import type { webhook } from "@line/bot-sdk";
+import type { EventHandler, HandlerContext } from "../inbox/inbox-worker.js";
+import { enqueueOutbound } from "../line/outbox.js";
+import type { LineMessage } from "../line/line-client.js";
+import { replyTokenOf, sourceIdOf, userIdOf } from "../line/webhook-body.js";
+import type { BotTexts } from "../seeds/bot-texts.js";
+import { recordBlock, recordFollow, recordUserSeen } from "../store/line-users.js";
+import { eraseUnsentMessage, recordIncomingMessage } from "../store/message-log.js";
+import { describeIncoming } from "./incoming-message.js";
+import { textWithMenu } from "./replies.js";
+
+// One small function per event type; each writes its rows in the handler's transaction and
+// returns the outbox ids of its answer. Event types with nothing to do (join, beacon, …) are
+// still kept in the inbox and marked done.
+export function createEventHandler(texts: BotTexts): EventHandler {
+  return async (context) => {
+    const { event } = context;
+    const userId = userIdOf(event);
+    const at = new Date(event.timestamp);
+    if (userId && event.type !== "unfollow" && event.type !== "follow") await recordUserSeen(context.trx, userId, at);
+    switch (event.type) {
+      case "follow":
+        return onFollow(context, event as webhook.FollowEvent, texts);
+      case "unfollow":
+        if (userId) await recordBlock(context.trx, userId, at);
+        return [];
+      case "message":
+        return onMessage(context, event as webhook.MessageEvent, texts);
+      case "postback":
+        return onPostback(context, event as webhook.PostbackEvent, texts);
+      case "unsend":
+        if (userId) await eraseUnsentMessage(context.trx, userId, (event as webhook.UnsendEvent).unsend.messageId);
+        return [];
+      default:
+        context.log.info("event recorded; this type needs no answer");
+        return [];
+    }
+  };
+}
+
+async function onFollow(context: HandlerContext, event: webhook.FollowEvent, texts: BotTexts): Promise<string[]> {
+  const userId = userIdOf(event);
+  if (userId) await recordFollow(context.trx, userId, new Date(event.timestamp));
+  const greeting = event.follow?.isUnblocked ? texts.welcome_back : texts.welcome;
+  return answer(context, [textWithMenu(greeting, texts)]);
+}
+
+async function onMessage(context: HandlerContext, event: webhook.MessageEvent, texts: BotTexts): Promise<string[]> {
+  const incoming = describeIncoming(event.message, texts);
+  const userId = userIdOf(event);
+  if (userId) {
+    await recordIncomingMessage(context.trx, {
+      userId,
+      inboxEventId: event.webhookEventId,
+      messageType: event.message.type,
+      text: incoming.text,
+      payload: incoming.payload,
+      lineMessageId: event.message.id,
+      at: new Date(event.timestamp),
+    });
+  }
+  return answer(context, [textWithMenu(incoming.answer, texts)]);
+}
+
+async function onPostback(context: HandlerContext, event: webhook.PostbackEvent, texts: BotTexts): Promise<string[]> {
+  const userId = userIdOf(event);
+  if (userId) {
+    await recordIncomingMessage(context.trx, {
+      userId,
+      inboxEventId: event.webhookEventId,
+      messageType: "postback",
+      text: null,
+      payload: { data: event.postback.data, ...(event.postback.params ? { params: event.postback.params } : {}) },
+      lineMessageId: null,
+      at: new Date(event.timestamp),
+    });
+  }
+  return answer(context, [textWithMenu(texts.postback_fallback, texts)]);
+}
+
+function answer(context: HandlerContext, messages: LineMessage[]): Promise<string[]> {
+  const to = sourceIdOf(context.event);
+  if (!to) return Promise.resolve([]);
+  return enqueueOutbound(context.trx, {
+    to,
+    messages,
+    inboxEventId: context.event.webhookEventId,
+    replyToken: replyTokenOf(context.event),
+    receivedAt: context.receivedAt,
+  });
+}

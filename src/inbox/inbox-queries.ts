@@ -1,0 +1,71 @@
+import { sql, type Kysely } from "kysely";
+import type { Database, InboxEventRow } from "../store/database.js";
+
+// Claims up to `limit` events that are due: pending ones whose backoff has passed, and ones whose
+// worker's lease expired (that worker crashed or hung). FOR UPDATE SKIP LOCKED lets several
+// processes claim side by side without waiting on or taking each other's rows.
+// An event is only claimed when no earlier event of the same user is still unfinished, so one
+// resident's messages are handled in the order they were sent, whichever process takes them.
+export async function claimNextEvents(
+  db: Kysely<Database>,
+  workerId: string,
+  limit: number,
+  leaseMs: number,
+): Promise<InboxEventRow[]> {
+  const result = await sql<InboxEventRow>`
+    update inbox_events
+       set status = 'processing',
+           attempts = attempts + 1,
+           claimed_by = ${workerId},
+           lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
+     where webhook_event_id in (
+       select e.webhook_event_id
+         from inbox_events e
+        where ((e.status = 'pending' and e.next_attempt_at <= now())
+            or (e.status = 'processing' and e.lease_expires_at < now()))
+          and not exists (
+            select 1 from inbox_events earlier
+             where earlier.user_id = e.user_id
+               and earlier.status in ('pending', 'processing')
+               and (earlier.event_time, earlier.webhook_event_id) < (e.event_time, e.webhook_event_id))
+        order by e.next_attempt_at
+        limit ${limit}
+        for update skip locked)
+    returning *`.execute(db);
+  return result.rows;
+}
+
+// Marks a claimed event done, but only while this worker still holds it (same claimer, same
+// attempt): if the lease ran out and another worker took the event, the update matches nothing
+// and the caller's transaction is rolled back, so the event's effects are committed once.
+export async function markEventDone(db: Kysely<Database>, row: InboxEventRow): Promise<boolean> {
+  const result = await db
+    .updateTable("inbox_events")
+    .set({ status: "done", handled_at: sql`now()`, lease_expires_at: null, last_error: null })
+    .where("webhook_event_id", "=", row.webhook_event_id)
+    .where("claimed_by", "=", row.claimed_by)
+    .where("attempts", "=", row.attempts)
+    .executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+export async function markEventFailedAttempt(
+  db: Kysely<Database>,
+  row: InboxEventRow,
+  error: string,
+  retryInMs: number | null,
+): Promise<void> {
+  await db
+    .updateTable("inbox_events")
+    .set({
+      status: retryInMs === null ? "failed" : "pending",
+      next_attempt_at: sql`now() + ${retryInMs ?? 0} * interval '1 millisecond'`,
+      last_error: error.slice(0, 4000),
+      claimed_by: null,
+      lease_expires_at: null,
+    })
+    .where("webhook_event_id", "=", row.webhook_event_id)
+    .where("claimed_by", "=", row.claimed_by)
+    .where("attempts", "=", row.attempts)
+    .execute();
+}

@@ -1,0 +1,67 @@
+import express, { type Express } from "express";
+import { sql, type Kysely } from "kysely";
+import type { Logger } from "./logger.js";
+import type { Database } from "./store/database.js";
+import type { InboxWriter } from "./inbox/inbox-writer.js";
+import { webhookRouter } from "./line/webhook-route.js";
+import { devChatRouter } from "./devchat/devchat-route.js";
+import { lineApiStandIn, type CapturedRequests } from "./devchat/line-api-standin.js";
+
+export interface AppParts {
+  db: Kysely<Database>;
+  log: Logger;
+  channelSecret: string;
+  // Absent for a worker-only process: it serves health checks and nothing else.
+  inbox: InboxWriter | null;
+  devChat: { botName: string; captured: CapturedRequests } | null;
+  lineStandIn: { channelAccessToken: string; captured: CapturedRequests } | null;
+}
+
+// Builds the express app from its parts; the parts hold the logic.
+export function buildApp(parts: AppParts): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("trust proxy", true);
+
+  app.get("/healthz", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  app.get("/readyz", async (_req, res) => {
+    try {
+      await withTimeout(sql`select 1`.execute(parts.db), 2_000);
+      res.json({ status: "ready", database: "reachable" });
+    } catch (error) {
+      parts.log.warn({ err: error }, "readiness check: database unreachable");
+      res.status(503).json({ status: "not ready", database: "unreachable" });
+    }
+  });
+
+  if (parts.inbox) app.use(webhookRouter({ channelSecret: parts.channelSecret, inbox: parts.inbox, log: parts.log }));
+  if (parts.devChat) app.use(devChatRouter({ channelSecret: parts.channelSecret, ...parts.devChat }));
+  if (parts.lineStandIn) app.use("/dev/line-api", lineApiStandIn(parts.lineStandIn));
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: "not found" });
+  });
+  app.use(((error, _req, res, _next) => {
+    parts.log.error({ err: error }, "unhandled error in a request");
+    if (!res.headersSent) res.status(500).json({ error: "internal error" });
+  }) as express.ErrorRequestHandler);
+  return app;
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

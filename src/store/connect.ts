@@ -1,0 +1,46 @@
+import { mkdir } from "node:fs/promises";
+import { PGlite, types } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import type { Database } from "./database.js";
+import { PGliteDialect } from "./pglite-dialect.js";
+
+export interface Store {
+  db: Kysely<Database>;
+  kind: "postgres" | "pglite";
+  close(): Promise<void>;
+}
+
+export type StoreTarget =
+  | { kind: "postgres"; url: string; schema?: string; poolSize?: number }
+  | { kind: "pglite"; dataDir?: string };
+
+// int8 and numeric come back as strings on both drivers, so no value is silently rounded and
+// code never sees a number on one database and a string on the other.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => value);
+
+export async function openStore(target: StoreTarget): Promise<Store> {
+  if (target.kind === "postgres") {
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: target.poolSize ?? 10,
+      ...(target.schema ? { options: `-c search_path=${target.schema}` } : {}),
+    });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: "postgres", close: () => db.destroy() };
+  }
+  if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
+  const pglite = await PGlite.create({
+    ...(target.dataDir ? { dataDir: target.dataDir } : {}),
+    parsers: { [types.INT8]: (value: string) => value },
+  });
+  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  return {
+    db,
+    kind: "pglite",
+    close: async () => {
+      await db.destroy();
+      await pglite.close();
+    },
+  };
+}

@@ -1,0 +1,225 @@
+import type { ColumnType, Generated, Insertable, JSONColumnType, Selectable } from "kysely";
+
+// One typed interface naming every table and column of db/migrations.
+// Timestamps are read back as Date and may be written as Date or ISO string.
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type NullableTimestamp = ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+// Postgres `numeric` comes back from both drivers as a string; we never lose precision on the way in.
+type Numeric = ColumnType<string, number | string, number | string>;
+type NullableNumeric = ColumnType<string | null, number | string | null | undefined, number | string | null>;
+type BigId = ColumnType<string, never, never>;
+
+export type FollowState = "following" | "blocked" | "unknown";
+export type InboxStatus = "pending" | "processing" | "done" | "failed";
+export type OutboundStatus = "pending" | "sending" | "sent" | "failed" | "skipped";
+export type CaseStatus = "new" | "in_progress" | "closed";
+
+export interface LineUsersTable {
+  user_id: string;
+  follow_state: ColumnType<FollowState, FollowState | undefined, FollowState>;
+  first_seen_at: Timestamp;
+  last_seen_at: Timestamp;
+  followed_at: NullableTimestamp;
+  blocked_at: NullableTimestamp;
+}
+
+export interface InboxEventsTable {
+  webhook_event_id: string;
+  event_type: string;
+  user_id: string | null;
+  payload: JSONColumnType<Record<string, unknown>, string, string>;
+  event_time: Timestamp;
+  is_redelivery: ColumnType<boolean, boolean | undefined, boolean>;
+  received_at: Timestamp;
+  status: ColumnType<InboxStatus, InboxStatus | undefined, InboxStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  claimed_by: string | null;
+  lease_expires_at: NullableTimestamp;
+  last_error: string | null;
+  handled_at: NullableTimestamp;
+}
+
+export interface OutboundMessagesTable {
+  id: Generated<string>;
+  user_id: string;
+  inbox_event_id: string | null;
+  reply_token: string | null;
+  reply_deadline: NullableTimestamp;
+  messages: JSONColumnType<unknown[], string, string>;
+  retry_key: string;
+  status: ColumnType<OutboundStatus, OutboundStatus | undefined, OutboundStatus>;
+  method: "reply" | "push" | null;
+  attempts: ColumnType<number, number | undefined, number>;
+  next_attempt_at: Timestamp;
+  claimed_by: string | null;
+  lease_expires_at: NullableTimestamp;
+  last_status: number | null;
+  last_error: string | null;
+  created_at: Timestamp;
+  sent_at: NullableTimestamp;
+}
+
+export interface MessagesTable {
+  id: Generated<string>;
+  user_id: string;
+  direction: "in" | "out";
+  message_type: string;
+  text: string | null;
+  payload: JSONColumnType<Record<string, unknown>, string | null, string | null> | null;
+  intent: string | null;
+  confidence: number | null;
+  inbox_event_id: string | null;
+  outbound_id: string | null;
+  line_message_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface InquiriesTable {
+  id: Generated<string>;
+  reference_no: string;
+  user_id: string;
+  category: string;
+  status: ColumnType<CaseStatus, CaseStatus | undefined, CaseStatus>;
+  department: string;
+  subject: string | null;
+  details: JSONColumnType<Record<string, unknown>, string | undefined, string>;
+  listing_id: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  closed_at: NullableTimestamp;
+}
+
+export interface ReportsTable {
+  id: Generated<string>;
+  reference_no: string;
+  user_id: string;
+  category: string;
+  status: ColumnType<CaseStatus, CaseStatus | undefined, CaseStatus>;
+  department: string;
+  description: string | null;
+  address: string | null;
+  latitude: number | null;
+  longitude: number | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  closed_at: NullableTimestamp;
+}
+
+export interface ReportPhotosTable {
+  id: Generated<string>;
+  report_id: string;
+  line_message_id: string | null;
+  content_type: string;
+  byte_size: number;
+  content: Uint8Array;
+  created_at: Timestamp;
+}
+
+export type SurveyStatus = "draft" | "open" | "closed";
+export type QuestionKind = "single" | "multiple" | "scale" | "text";
+
+export interface SurveysTable {
+  id: Generated<string>;
+  slug: string;
+  title: string;
+  description: string | null;
+  department: string | null;
+  status: ColumnType<SurveyStatus, SurveyStatus | undefined, SurveyStatus>;
+  audience: ColumnType<"all" | "link", "all" | "link" | undefined, "all" | "link">;
+  opens_at: NullableTimestamp;
+  closes_at: NullableTimestamp;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SurveyQuestionsTable {
+  id: Generated<string>;
+  survey_id: string;
+  position: number;
+  kind: QuestionKind;
+  prompt: string;
+  options: JSONColumnType<string[], string | undefined, string>;
+  required: ColumnType<boolean, boolean | undefined, boolean>;
+}
+
+export interface SurveyResponsesTable {
+  id: Generated<string>;
+  survey_id: string;
+  user_id: string;
+  submitted_at: Timestamp;
+}
+
+export interface SurveyAnswersTable {
+  response_id: string;
+  question_id: string;
+  value: ColumnType<unknown, string, string>;
+}
+
+export type ListingStatus = "draft" | "published" | "unpublished" | "contracted";
+
+export interface VacantHouseListingsTable {
+  id: Generated<string>;
+  code: string;
+  title: string;
+  area: string;
+  address: string | null;
+  deal_type: "rent" | "sale";
+  price_yen: number;
+  layout: string | null;
+  floor_area_sqm: NullableNumeric;
+  land_area_sqm: NullableNumeric;
+  built_year: number | null;
+  description: string | null;
+  photo_url: string | null;
+  status: ColumnType<ListingStatus, ListingStatus | undefined, ListingStatus>;
+  contracted_at: ColumnType<Date | null, string | null | undefined, string | null>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface KpiIndicatorsTable {
+  id: string;
+  name: string;
+  aliases: JSONColumnType<string[], string | undefined, string>;
+  unit: string;
+  policy_no: number;
+  policy_name: string;
+  level: "policy" | "project";
+  baseline_value: NullableNumeric;
+  achievement_mark: string | null;
+  target_value: NullableNumeric;
+  departments: JSONColumnType<string[], string | undefined, string>;
+  live_source: string | null;
+  note: string | null;
+  position: number;
+}
+
+export interface KpiValuesTable {
+  indicator_id: string;
+  fiscal_year: number;
+  kind: "actual" | "target";
+  source: string;
+  value: Numeric;
+}
+
+export interface Database {
+  line_users: LineUsersTable;
+  inbox_events: InboxEventsTable;
+  outbound_messages: OutboundMessagesTable;
+  messages: MessagesTable;
+  inquiries: InquiriesTable;
+  reports: ReportsTable;
+  report_photos: ReportPhotosTable;
+  surveys: SurveysTable;
+  survey_questions: SurveyQuestionsTable;
+  survey_responses: SurveyResponsesTable;
+  survey_answers: SurveyAnswersTable;
+  vacant_house_listings: VacantHouseListingsTable;
+  kpi_indicators: KpiIndicatorsTable;
+  kpi_values: KpiValuesTable;
+}
+
+export type InboxEventRow = Selectable<InboxEventsTable>;
+export type NewInboxEvent = Insertable<InboxEventsTable>;
+export type OutboundMessageRow = Selectable<OutboundMessagesTable>;

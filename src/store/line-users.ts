@@ -1,0 +1,50 @@
+import { sql, type Kysely, type Transaction } from "kysely";
+import type { Database } from "./database.js";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+// Any event from a user: remember them and when we last heard from them. Someone who writes to
+// the account without a follow event on record (a friend from before the bot) is following.
+export async function recordUserSeen(db: Db, userId: string, at: Date): Promise<void> {
+  await db
+    .insertInto("line_users")
+    .values({ user_id: userId, follow_state: "following", first_seen_at: at, last_seen_at: at })
+    .onConflict((conflict) =>
+      conflict.column("user_id").doUpdateSet({
+        last_seen_at: sql`greatest(line_users.last_seen_at, excluded.last_seen_at)`,
+        first_seen_at: sql`least(line_users.first_seen_at, excluded.first_seen_at)`,
+        follow_state: sql`case when line_users.follow_state = 'unknown' then 'following' else line_users.follow_state end`,
+      }),
+    )
+    .execute();
+}
+
+export async function recordFollow(db: Db, userId: string, at: Date): Promise<void> {
+  await db
+    .insertInto("line_users")
+    .values({ user_id: userId, follow_state: "following", first_seen_at: at, last_seen_at: at, followed_at: at })
+    .onConflict((conflict) =>
+      conflict.column("user_id").doUpdateSet({
+        follow_state: "following",
+        followed_at: at,
+        blocked_at: null,
+        last_seen_at: sql`greatest(line_users.last_seen_at, excluded.last_seen_at)`,
+      }),
+    )
+    .execute();
+}
+
+// LINE sends unfollow when a user blocks the account: from then on nothing may be pushed to them.
+export async function recordBlock(db: Db, userId: string, at: Date): Promise<void> {
+  await db
+    .insertInto("line_users")
+    .values({ user_id: userId, follow_state: "blocked", first_seen_at: at, last_seen_at: at, blocked_at: at })
+    .onConflict((conflict) =>
+      conflict.column("user_id").doUpdateSet({
+        follow_state: "blocked",
+        blocked_at: at,
+        last_seen_at: sql`greatest(line_users.last_seen_at, excluded.last_seen_at)`,
+      }),
+    )
+    .execute();
+}

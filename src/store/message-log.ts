@@ -1,0 +1,49 @@
+import type { Kysely, Transaction } from "kysely";
+import type { Database } from "./database.js";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export interface IncomingMessage {
+  userId: string;
+  inboxEventId: string;
+  messageType: string;
+  text: string | null;
+  payload: Record<string, unknown> | null;
+  lineMessageId: string | null;
+  at: Date;
+  intent?: string | null;
+  confidence?: number | null;
+}
+
+// One row per incoming message or tap. The unique index on inbox_event_id (direction 'in') keeps a
+// retried handler from logging the same message twice.
+export async function recordIncomingMessage(db: Db, message: IncomingMessage): Promise<void> {
+  await db
+    .insertInto("messages")
+    .values({
+      user_id: message.userId,
+      direction: "in",
+      message_type: message.messageType,
+      text: message.text,
+      payload: message.payload === null ? null : JSON.stringify(message.payload),
+      intent: message.intent ?? null,
+      confidence: message.confidence ?? null,
+      inbox_event_id: message.inboxEventId,
+      line_message_id: message.lineMessageId,
+      created_at: message.at,
+    })
+    .onConflict((conflict) => conflict.column("inbox_event_id").where("direction", "=", "in").doNothing())
+    .execute();
+}
+
+// The resident took a message back (LINE's unsend event): keep the row, drop what it said.
+export async function eraseUnsentMessage(db: Db, userId: string, lineMessageId: string): Promise<number> {
+  const result = await db
+    .updateTable("messages")
+    .set({ text: null, payload: JSON.stringify({ unsent: true }) })
+    .where("user_id", "=", userId)
+    .where("line_message_id", "=", lineMessageId)
+    .where("direction", "=", "in")
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}

@@ -1,0 +1,140 @@
+import nock from "nock";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { sql } from "kysely";
+import type { RunningBot } from "../../src/bot.js";
+import { FakeLineApi } from "../support/fake-line-api.js";
+import { startTestBot } from "../support/bot-harness.js";
+import { assertValidMessagingRequest } from "../support/line-openapi.js";
+import { testDatabases } from "../support/test-store.js";
+import { events, newUserId, sendEvents, waitFor } from "../support/webhook-client.js";
+
+describe.each(testDatabases)("outgoing delivery on $name", (database) => {
+  let drop: () => Promise<void>;
+  let target: Awaited<ReturnType<typeof database.create>>["target"];
+  let bot: RunningBot | null = null;
+  let lineApi: FakeLineApi | null = null;
+
+  beforeEach(async () => {
+    const created = await database.create();
+    drop = created.drop;
+    target = created.target;
+  });
+  afterEach(async () => {
+    await bot?.stop();
+    bot = null;
+    await lineApi?.stop();
+    if (lineApi) expect(lineApi.invalidBodies).toEqual([]);
+    lineApi = null;
+    nock.cleanAll();
+    nock.enableNetConnect();
+    await drop();
+  });
+
+  const outboundRows = () => bot!.store.db.selectFrom("outbound_messages").selectAll().orderBy("id").execute();
+
+  it("answers by push with a retry key when the event waited past the reply token's life", async () => {
+    lineApi = await new FakeLineApi().start();
+    // Acked by a web-only process; no worker runs while the event waits.
+    bot = await startTestBot(target, lineApi.url, { env: { APP_ROLE: "web" } });
+    const userId = newUserId();
+    await sendEvents(bot.url, [events.text(userId, "空き家を探しています")]);
+    await bot.store.db.updateTable("inbox_events").set({ received_at: sql`now() - interval '2 minutes'` }).execute();
+    await bot.stop();
+
+    bot = await startTestBot(target, lineApi.url);
+    const push = await waitFor(async () => lineApi!.to("/v2/bot/message/push")[0], "a push");
+    expect(push.body.to).toBe(userId);
+    expect(push.headers["x-line-retry-key"]).toMatch(/^[0-9a-f-]{36}$/);
+    expect(lineApi.to("/v2/bot/message/reply")).toHaveLength(0);
+    const [row] = await waitFor(async () => {
+      const rows = await outboundRows();
+      return rows[0]?.status === "sent" && rows;
+    }, "sent");
+    expect(row!.method).toBe("push");
+    expect(row!.retry_key).toBe(push.headers["x-line-retry-key"]);
+  });
+
+  it("falls back to push when LINE refuses the reply token", async () => {
+    lineApi = await new FakeLineApi().start();
+    lineApi.failNext("/v2/bot/message/reply", 400, { message: "Invalid reply token" });
+    bot = await startTestBot(target, lineApi.url);
+    const userId = newUserId();
+    await sendEvents(bot.url, [events.text(userId, "こんにちは")]);
+    const push = await waitFor(async () => lineApi!.to("/v2/bot/message/push")[0], "a push");
+    expect(push.body.to).toBe(userId);
+    expect(lineApi.to("/v2/bot/message/reply")).toHaveLength(1);
+  });
+
+  it("retries a push after 429 and 5xx with the same X-Line-Retry-Key, and delivers it once", async () => {
+    const lineHost = "https://api.line.test";
+    nock.disableNetConnect();
+    nock.enableNetConnect(/127\.0\.0\.1|localhost/);
+    const seen: { key: string | undefined; body: any }[] = [];
+    const record = function (this: { req: { headers: Record<string, string> } }, _uri: string, body: any) {
+      seen.push({ key: this.req.headers["x-line-retry-key"], body });
+      assertValidMessagingRequest("POST", "/v2/bot/message/push", body);
+    };
+    nock(lineHost)
+      .post("/v2/bot/message/push").reply(429, function (uri, body) { record.call(this, uri, body); return { message: "Too many requests" }; })
+      .post("/v2/bot/message/push").reply(500, function (uri, body) { record.call(this, uri, body); return { message: "Internal error" }; })
+      .post("/v2/bot/message/push").reply(503, function (uri, body) { record.call(this, uri, body); return { message: "Unavailable" }; })
+      .post("/v2/bot/message/push").reply(200, function (uri, body) { record.call(this, uri, body); return { sentMessages: [{ id: "1", quoteToken: "q" }] }; });
+
+    bot = await startTestBot(target, lineHost);
+    const userId = newUserId();
+    await bot.store.db.insertInto("line_users").values({ user_id: userId, follow_state: "following" }).execute();
+    const { enqueueOutbound } = await import("../../src/line/outbox.js");
+    const [id] = await enqueueOutbound(bot.store.db, { to: userId, messages: [{ type: "text", text: "対応を開始しました" }] });
+    await bot.dispatcher.deliver([id!]);
+
+    const row = await waitFor(async () => {
+      const found = await bot!.store.db.selectFrom("outbound_messages").selectAll().where("id", "=", id!).executeTakeFirst();
+      return found?.status === "sent" && found;
+    }, "the push delivered");
+    expect(seen).toHaveLength(4);
+    expect(new Set(seen.map((request) => request.key))).toEqual(new Set([row.retry_key]));
+    expect(row.attempts).toBe(4);
+    expect(nock.isDone()).toBe(true);
+  });
+
+  it("records a push LINE rejects (4xx other than 429) as failed, with the reason, without retrying", async () => {
+    lineApi = await new FakeLineApi().start();
+    lineApi.failNext("/v2/bot/message/push", 403, { message: "Not authorized to push" });
+    bot = await startTestBot(target, lineApi.url);
+    const userId = newUserId();
+    const { enqueueOutbound } = await import("../../src/line/outbox.js");
+    const [id] = await enqueueOutbound(bot.store.db, { to: userId, messages: [{ type: "text", text: "お知らせ" }] });
+    await bot.dispatcher.deliver([id!]);
+    const row = await bot.store.db.selectFrom("outbound_messages").selectAll().where("id", "=", id!).executeTakeFirstOrThrow();
+    expect(row.status).toBe("failed");
+    expect(row.last_status).toBe(403);
+    expect(row.last_error).toContain("Not authorized");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(lineApi.to("/v2/bot/message/push")).toHaveLength(1);
+  });
+
+  it("keeps answers through a LINE API outage and sends them when it is back", async () => {
+    // Nothing listens on this port: every send fails to connect, as in an outage.
+    const down = await new FakeLineApi().start();
+    const downUrl = down.url;
+    await down.stop();
+    bot = await startTestBot(target, downUrl, { overrides: { dispatcher: { maxAttempts: 10_000 } } });
+    const userId = newUserId();
+    await sendEvents(bot.url, [events.text(userId, "もしもし")]);
+    const failedOnce = await waitFor(async () => {
+      const rows = await outboundRows();
+      return rows[0] && rows[0].attempts >= 2 && rows[0];
+    }, "delivery attempts during the outage");
+    expect(failedOnce.status).not.toBe("sent");
+    expect(failedOnce.last_error).toMatch(/network/);
+    await bot.stop();
+
+    // The API is back (same bot, new process); the stored answer goes out by push, once.
+    lineApi = await new FakeLineApi().start();
+    bot = await startTestBot(target, lineApi.url);
+    const push = await waitFor(async () => lineApi!.to("/v2/bot/message/push")[0] ?? lineApi!.to("/v2/bot/message/reply")[0], "the delayed answer");
+    expect(push.body.messages[0].type).toBe("text");
+    await waitFor(async () => (await outboundRows())[0]?.status === "sent", "sent");
+    expect(lineApi.requests).toHaveLength(1);
+  });
+});

@@ -1,0 +1,151 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { pino } from "pino";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { RunningBot } from "../../src/bot.js";
+import { InboxWorker, defaultWorkerOptions } from "../../src/inbox/inbox-worker.js";
+import { claimNextEvents } from "../../src/inbox/inbox-queries.js";
+import { FakeLineApi } from "../support/fake-line-api.js";
+import { startTestBot } from "../support/bot-harness.js";
+import { testDatabases } from "../support/test-store.js";
+import { events, newUserId, sendEvents, waitFor } from "../support/webhook-client.js";
+
+describe.each(testDatabases)("durable inbox on $name", (database) => {
+  let lineApi: FakeLineApi;
+  let drop: () => Promise<void>;
+  let target: Awaited<ReturnType<typeof database.create>>["target"];
+  let dataDir: string;
+  const bots: RunningBot[] = [];
+
+  beforeEach(async () => {
+    lineApi = await new FakeLineApi().start();
+    // On PGlite, a data directory lets the "restarted" process see what the first one stored.
+    dataDir = await mkdtemp(path.join(tmpdir(), "hitoyoshi-test-"));
+    const created = await database.create({ dataDir });
+    drop = created.drop;
+    target = created.target;
+  });
+  afterEach(async () => {
+    for (const bot of bots.splice(0)) await bot.stop();
+    await lineApi.stop();
+    await drop();
+    await rm(dataDir, { recursive: true, force: true });
+    expect(lineApi.invalidBodies).toEqual([]);
+  });
+
+  const start = async (env: Record<string, string> = {}, overrides = {}) => {
+    const bot = await startTestBot(target, lineApi.url, { env, overrides });
+    bots.push(bot);
+    return bot;
+  };
+  const stop = async (bot: RunningBot) => {
+    bots.splice(bots.indexOf(bot), 1);
+    await bot.stop();
+  };
+
+  it("handles, after a restart, events acked by a process that stopped before handling them", async () => {
+    const webOnly = await start({ APP_ROLE: "web" });
+    const userIds = [newUserId(), newUserId(), newUserId()];
+    await sendEvents(webOnly.url, userIds.map((userId) => events.text(userId, "移住について")));
+    const pending = await webOnly.store.db.selectFrom("inbox_events").select("status").execute();
+    expect(pending.map((row) => row.status)).toEqual(["pending", "pending", "pending"]);
+    await stop(webOnly);
+
+    const restarted = await start();
+    await waitFor(async () => lineApi.to("/v2/bot/message/reply").length === 3, "three replies");
+    const rows = await restarted.store.db.selectFrom("inbox_events").select(["status", "attempts"]).execute();
+    expect(rows).toEqual(rows.map(() => ({ status: "done", attempts: 1 })));
+    expect(new Set(lineApi.to("/v2/bot/message/reply").map((request) => request.body.replyToken)).size).toBe(3);
+  });
+
+  it("takes over an event whose worker died mid-handling once its lease expires, and handles it once", async () => {
+    const webOnly = await start({ APP_ROLE: "web" });
+    const userId = newUserId();
+    await sendEvents(webOnly.url, [events.text(userId, "街灯が消えています")]);
+    // A worker claims the event and dies before finishing: its lease is left behind.
+    const claimed = await claimNextEvents(webOnly.store.db, "crashed-worker", 10, 300);
+    expect(claimed).toHaveLength(1);
+    await stop(webOnly);
+
+    const restarted = await start();
+    await waitFor(async () => lineApi.to("/v2/bot/message/reply").length === 1, "one reply");
+    const row = await restarted.store.db.selectFrom("inbox_events").selectAll().executeTakeFirstOrThrow();
+    expect(row.status).toBe("done");
+    expect(row.attempts).toBe(2);
+    expect(row.claimed_by).not.toBe("crashed-worker");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(lineApi.to("/v2/bot/message/reply")).toHaveLength(1);
+    const incoming = await restarted.store.db.selectFrom("messages").select("id").where("direction", "=", "in").execute();
+    expect(incoming).toHaveLength(1);
+  });
+
+  it("with two workers on one database, handles every event exactly once", async () => {
+    const first = await start();
+    // A second process on the same database; PGlite cannot be shared between processes, so there
+    // the second worker shares the first one's store (the claim logic is the same).
+    const second = database.name === "postgres" ? await start() : null;
+    const extraWorker =
+      second === null
+        ? new InboxWorker(first.store.db, async () => [], async () => {}, pino({ level: "silent" }), { ...defaultWorkerOptions(), pollIntervalMs: 20 })
+        : null;
+    extraWorker?.start();
+
+    const userIds = Array.from({ length: 40 }, () => newUserId());
+    const all = userIds.flatMap((userId) => [events.text(userId, "一"), events.text(userId, "二"), events.text(userId, "三")]);
+    const urls = [first.url, (second ?? first).url];
+    await Promise.all(all.map((event, index) => sendEvents(urls[index % 2]!, [event])));
+
+    await waitFor(async () => {
+      const open = await first.store.db.selectFrom("inbox_events").select("webhook_event_id").where("status", "!=", "done").execute();
+      return open.length === 0;
+    }, "every event done", 30_000);
+    await extraWorker?.stop();
+    const rows = await first.store.db.selectFrom("inbox_events").select(["attempts", "claimed_by"]).execute();
+    expect(rows).toHaveLength(120);
+    expect(rows.every((row) => row.attempts === 1)).toBe(true);
+    const incoming = await first.store.db.selectFrom("messages").select(["user_id", "text"]).where("direction", "=", "in").orderBy("id").execute();
+    expect(incoming).toHaveLength(120 - (extraWorker ? rows.filter((row) => row.claimed_by === extraWorker.options.workerId).length : 0));
+    if (second) {
+      // Both processes did part of the work, each event once, and each user's messages in order.
+      expect(new Set(rows.map((row) => row.claimed_by)).size).toBe(2);
+      await waitFor(async () => lineApi.to("/v2/bot/message/reply").length === 120, "120 replies");
+      for (const userId of userIds) {
+        expect(incoming.filter((row) => row.user_id === userId).map((row) => row.text)).toEqual(["一", "二", "三"]);
+      }
+    }
+  });
+
+  it("retries a failing handler with backoff and marks the event failed, with the error, after the last try", async () => {
+    const webOnly = await start({ APP_ROLE: "web" });
+    await sendEvents(webOnly.url, [events.text(newUserId(), "テスト")]);
+    let calls = 0;
+    const worker = new InboxWorker(
+      webOnly.store.db,
+      async () => {
+        calls += 1;
+        throw new Error(`database of intents unavailable (call ${calls})`);
+      },
+      async () => {},
+      pino({ level: "silent" }),
+      { ...defaultWorkerOptions(), maxAttempts: 3, backoff: (attempt) => 100 * attempt },
+    );
+    expect(await worker.runOnce()).toBe(1);
+    const afterFirst = await webOnly.store.db.selectFrom("inbox_events").selectAll().executeTakeFirstOrThrow();
+    expect(afterFirst.status).toBe("pending");
+    expect(afterFirst.last_error).toContain("call 1");
+    expect(new Date(afterFirst.next_attempt_at).getTime()).toBeGreaterThan(Date.now() + 20);
+    // Not due yet: the backoff holds it back.
+    expect(await worker.runOnce()).toBe(0);
+    await waitFor(async () => (await worker.runOnce()) === 1, "the second try");
+    await waitFor(async () => (await worker.runOnce()) === 1, "the third try");
+    const final = await webOnly.store.db.selectFrom("inbox_events").selectAll().executeTakeFirstOrThrow();
+    expect(final.status).toBe("failed");
+    expect(final.attempts).toBe(3);
+    expect(final.last_error).toContain("call 3");
+    expect(calls).toBe(3);
+    expect(await worker.runOnce()).toBe(0);
+    // Nothing the failing handler did was kept.
+    expect(await webOnly.store.db.selectFrom("messages").select("id").execute()).toHaveLength(0);
+  });
+});

@@ -1,0 +1,62 @@
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import express from "express";
+import { messagingSchemaErrors } from "./line-openapi.js";
+
+// A local stand-in for api.line.me used by the tests: it records every request, checks every body
+// against LINE's OpenAPI document (a body LINE would reject is answered 400 and listed in
+// `invalidBodies`, which the tests assert is empty), and can be told to fail the next requests.
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: any;
+}
+
+export class FakeLineApi {
+  readonly requests: RecordedRequest[] = [];
+  readonly invalidBodies: { path: string; errors: string[] }[] = [];
+  #scripted: { path: string; status: number; body: unknown }[] = [];
+  #server: Server | null = null;
+  url = "";
+
+  // The next request to `path` gets this answer instead of success (queued in order).
+  failNext(path: string, status: number, body: unknown = { message: `scripted ${status}` }): void {
+    this.#scripted.push({ path, status, body });
+  }
+
+  async start(): Promise<this> {
+    const app = express();
+    app.use(express.json({ limit: "5mb" }));
+    app.use((req, res) => {
+      const recorded = { method: req.method, path: req.path, headers: req.headers, body: req.body };
+      this.requests.push(recorded);
+      const errors = req.method === "POST" ? messagingSchemaErrors(req.method, req.path, req.body) : [];
+      if (errors.length > 0) {
+        this.invalidBodies.push({ path: req.path, errors });
+        res.status(400).json({ message: "The request body is invalid", details: errors });
+        return;
+      }
+      const scriptedIndex = this.#scripted.findIndex((entry) => entry.path === req.path);
+      if (scriptedIndex >= 0) {
+        const [entry] = this.#scripted.splice(scriptedIndex, 1);
+        res.status(entry!.status).json(entry!.body);
+        return;
+      }
+      res.status(200).json({ sentMessages: [{ id: "1", quoteToken: "q" }] });
+    });
+    await new Promise<void>((resolve) => {
+      this.#server = app.listen(0, "127.0.0.1", () => resolve());
+    });
+    this.url = `http://127.0.0.1:${(this.#server!.address() as AddressInfo).port}`;
+    return this;
+  }
+
+  to(path: string): RecordedRequest[] {
+    return this.requests.filter((request) => request.path === path);
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+  }
+}

@@ -1,0 +1,45 @@
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import type { StoreTarget } from "../../src/store/connect.js";
+
+// Every suite runs on the embedded database, and on real Postgres too when TEST_DATABASE_URL is set
+// (CI sets it). On Postgres each use gets a schema of its own, dropped afterwards, so test files
+// can run in parallel on one database.
+export interface TestDatabase {
+  name: "pglite" | "postgres";
+  // A fresh, empty database target; `dataDir` makes the PGlite one survive a restart.
+  create(options?: { dataDir?: string }): Promise<{ target: StoreTarget; drop(): Promise<void> }>;
+}
+
+const postgresUrl = process.env.TEST_DATABASE_URL;
+
+const pglite: TestDatabase = {
+  name: "pglite",
+  async create(options = {}) {
+    return { target: { kind: "pglite", ...(options.dataDir ? { dataDir: options.dataDir } : {}) }, drop: async () => {} };
+  },
+};
+
+const postgres = (url: string): TestDatabase => ({
+  name: "postgres",
+  async create() {
+    const schema = `t_${randomBytes(6).toString("hex")}`;
+    await adminQuery(url, `create schema ${schema}`);
+    return {
+      target: { kind: "postgres", url, schema, poolSize: 5 },
+      drop: () => adminQuery(url, `drop schema if exists ${schema} cascade`),
+    };
+  },
+});
+
+async function adminQuery(url: string, text: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text);
+  } finally {
+    await client.end();
+  }
+}
+
+export const testDatabases: TestDatabase[] = [pglite, ...(postgresUrl ? [postgres(postgresUrl)] : [])];
