@@ -37,32 +37,24 @@ const environmentSchema = z
     APP_ROLE: z.enum(["all", "web", "worker"]).default("all"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     NODE_ENV: z.string().optional(),
-  })
-  .superRefine((env, ctx) => {
-    if (env.NODE_ENV === "production" && !env.LINE_CHANNEL_SECRET && !env.LINE_CHANNEL_ACCESS_TOKEN) {
-      for (const name of ["LINE_CHANNEL_SECRET", "LINE_CHANNEL_ACCESS_TOKEN"]) {
-        ctx.addIssue({
-          code: "custom",
-          path: [name],
-          message: "is missing: NODE_ENV=production needs the LINE channel's credentials (local mode is for trying the bot)",
-        });
-      }
-    }
-    if (env.LINE_CHANNEL_ACCESS_TOKEN && !env.LINE_CHANNEL_SECRET) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["LINE_CHANNEL_SECRET"],
-        message: "is missing: set it, or unset LINE_CHANNEL_ACCESS_TOKEN too to run in local mode",
-      });
-    }
-    if (env.LINE_CHANNEL_SECRET && !env.LINE_CHANNEL_ACCESS_TOKEN) {
-      ctx.addIssue({
-        code: "custom",
-        path: ["LINE_CHANNEL_ACCESS_TOKEN"],
-        message: "is missing: set it, or unset LINE_CHANNEL_SECRET too to run in local mode",
-      });
-    }
   });
+
+// Rules across variables, checked on the raw environment so that they are reported together with
+// any per-variable problem (one line per variable, all at once).
+function credentialProblems(env: Record<string, string | undefined>): [string, string][] {
+  const secret = Boolean(env.LINE_CHANNEL_SECRET?.trim());
+  const token = Boolean(env.LINE_CHANNEL_ACCESS_TOKEN?.trim());
+  if (env.NODE_ENV === "production" && !secret && !token) {
+    const reason = "is missing: NODE_ENV=production needs the LINE channel's credentials (local mode is for trying the bot)";
+    return [
+      ["LINE_CHANNEL_SECRET", reason],
+      ["LINE_CHANNEL_ACCESS_TOKEN", reason],
+    ];
+  }
+  if (token && !secret) return [["LINE_CHANNEL_SECRET", "is missing: set it, or unset LINE_CHANNEL_ACCESS_TOKEN too to run in local mode"]];
+  if (secret && !token) return [["LINE_CHANNEL_ACCESS_TOKEN", "is missing: set it, or unset LINE_CHANNEL_SECRET too to run in local mode"]];
+  return [];
+}
 
 export type Environment = z.input<typeof environmentSchema>;
 
@@ -97,7 +89,10 @@ export class ConfigError extends Error {
 
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = environmentSchema.safeParse(env);
-  if (!parsed.success) throw new ConfigError(formatConfigErrors(parsed.error, env));
+  const crossProblems = credentialProblems(env).map(([name, reason]) => `${name}: ${reason}`);
+  if (!parsed.success || crossProblems.length > 0) {
+    throw new ConfigError([...(parsed.success ? [] : formatConfigErrors(parsed.error, env)), ...crossProblems]);
+  }
   const e = parsed.data;
   const localMode = !e.LINE_CHANNEL_SECRET && !e.LINE_CHANNEL_ACCESS_TOKEN;
   return {

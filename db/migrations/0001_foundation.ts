@@ -26,6 +26,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn("payload", "jsonb", (c) => c.notNull())
     .addColumn("event_time", "timestamptz", (c) => c.notNull())
     .addColumn("is_redelivery", "boolean", (c) => c.notNull().defaultTo(false))
+    // Order of arrival: breaks ties between a user's events with the same millisecond timestamp
+    // (LINE sends them in order within one body).
+    .addColumn("arrival_seq", "bigserial", (c) => c.notNull())
     .addColumn("received_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
     .addColumn("status", "text", (c) =>
       c.notNull().defaultTo("pending").check(sql`status in ('pending', 'processing', 'done', 'failed')`),
@@ -41,7 +44,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index inbox_events_due_idx on inbox_events (next_attempt_at) where status in ('pending', 'processing')`.execute(db);
   await db.schema.createIndex("inbox_events_status_idx").on("inbox_events").columns(["status", "received_at"]).execute();
   // Serves the per-user ordering check of the claim query (an earlier unfinished event of the user).
-  await sql`create index inbox_events_user_open_idx on inbox_events (user_id, event_time) where status in ('pending', 'processing')`.execute(db);
+  await sql`create index inbox_events_user_open_idx on inbox_events (user_id, event_time, arrival_seq) where status in ('pending', 'processing')`.execute(db);
 
   // Outgoing messages waiting to be delivered (the outbox). A handler writes these in the same
   // transaction as its other rows; a dispatcher sends them as a reply or, when the reply token has

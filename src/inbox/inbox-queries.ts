@@ -27,7 +27,7 @@ export async function claimNextEvents(
             select 1 from inbox_events earlier
              where earlier.user_id = e.user_id
                and earlier.status in ('pending', 'processing')
-               and (earlier.event_time, earlier.webhook_event_id) < (e.event_time, e.webhook_event_id))
+               and (earlier.event_time, earlier.arrival_seq) < (e.event_time, e.arrival_seq))
         order by e.next_attempt_at
         limit ${limit}
         for update skip locked)

@@ -30,6 +30,7 @@ export interface InboxEventsTable {
   payload: JSONColumnType<Record<string, unknown>, string, string>;
   event_time: Timestamp;
   is_redelivery: ColumnType<boolean, boolean | undefined, boolean>;
+  arrival_seq: Generated<string>;
   received_at: Timestamp;
   status: ColumnType<InboxStatus, InboxStatus | undefined, InboxStatus>;
   attempts: ColumnType<number, number | undefined, number>;

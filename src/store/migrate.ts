@@ -1,18 +1,30 @@
-import { promises as fs } from "node:fs";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { FileMigrationProvider, Migrator, type Kysely } from "kysely";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { Migrator, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import type { Database } from "./database.js";
 
 const migrationFolder = fileURLToPath(new URL("../../db/migrations", import.meta.url));
 
-// Runs every pending migration in db/migrations. Kysely's Migrator takes a lock, so several app
-// processes starting together on one Postgres apply each migration once.
+// Loads db/migrations/*.ts by name order. Our own provider rather than kysely's
+// FileMigrationProvider: the import happens in this module, so it goes through whatever loads our
+// TypeScript (tsx when running, vitest in tests).
+class MigrationFolder implements MigrationProvider {
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const files = (await readdir(migrationFolder)).filter((file) => /^\d+_[\w-]+\.ts$/.test(file)).sort();
+    const migrations: Record<string, Migration> = {};
+    for (const file of files) {
+      const module = (await import(pathToFileURL(path.join(migrationFolder, file)).href)) as Migration;
+      migrations[file.replace(/\.ts$/, "")] = { up: module.up, ...(module.down ? { down: module.down } : {}) };
+    }
+    return migrations;
+  }
+}
+
+// Runs every pending migration. Kysely's Migrator takes a lock, so several app processes starting
+// together on one Postgres apply each migration once.
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({
-    db,
-    provider: new FileMigrationProvider({ fs, path, migrationFolder }),
-  });
+  const migrator = new Migrator({ db, provider: new MigrationFolder() });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === "Error");
   if (error || failed) {

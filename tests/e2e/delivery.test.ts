@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import nock from "nock";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { sql } from "kysely";
@@ -13,9 +16,12 @@ describe.each(testDatabases)("outgoing delivery on $name", (database) => {
   let target: Awaited<ReturnType<typeof database.create>>["target"];
   let bot: RunningBot | null = null;
   let lineApi: FakeLineApi | null = null;
+  let dataDir: string;
 
   beforeEach(async () => {
-    const created = await database.create();
+    // Some tests restart the bot: on PGlite the data must outlive the first process.
+    dataDir = await mkdtemp(path.join(tmpdir(), "hitoyoshi-delivery-"));
+    const created = await database.create({ dataDir });
     drop = created.drop;
     target = created.target;
   });
@@ -28,6 +34,7 @@ describe.each(testDatabases)("outgoing delivery on $name", (database) => {
     nock.cleanAll();
     nock.enableNetConnect();
     await drop();
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   const outboundRows = () => bot!.store.db.selectFrom("outbound_messages").selectAll().orderBy("id").execute();
@@ -70,15 +77,19 @@ describe.each(testDatabases)("outgoing delivery on $name", (database) => {
     nock.disableNetConnect();
     nock.enableNetConnect(/127\.0\.0\.1|localhost/);
     const seen: { key: string | undefined; body: any }[] = [];
-    const record = function (this: { req: { headers: Record<string, string> } }, _uri: string, body: any) {
-      seen.push({ key: this.req.headers["x-line-retry-key"], body });
-      assertValidMessagingRequest("POST", "/v2/bot/message/push", body);
-    };
+    // Each scripted answer records the request's retry key and checks its body against the spec.
+    const answer = (status: number, reply: object) =>
+      function (this: { req: { headers: Record<string, string | string[] | undefined> } }, _uri: string, body: unknown): [number, object] {
+        const key = this.req.headers["x-line-retry-key"];
+        seen.push({ key: Array.isArray(key) ? key[0] : key, body });
+        assertValidMessagingRequest("POST", "/v2/bot/message/push", body);
+        return [status, reply];
+      };
     nock(lineHost)
-      .post("/v2/bot/message/push").reply(429, function (uri, body) { record.call(this, uri, body); return { message: "Too many requests" }; })
-      .post("/v2/bot/message/push").reply(500, function (uri, body) { record.call(this, uri, body); return { message: "Internal error" }; })
-      .post("/v2/bot/message/push").reply(503, function (uri, body) { record.call(this, uri, body); return { message: "Unavailable" }; })
-      .post("/v2/bot/message/push").reply(200, function (uri, body) { record.call(this, uri, body); return { sentMessages: [{ id: "1", quoteToken: "q" }] }; });
+      .post("/v2/bot/message/push").reply(answer(429, { message: "Too many requests" }))
+      .post("/v2/bot/message/push").reply(answer(500, { message: "Internal error" }))
+      .post("/v2/bot/message/push").reply(answer(503, { message: "Unavailable" }))
+      .post("/v2/bot/message/push").reply(answer(200, { sentMessages: [{ id: "1", quoteToken: "q" }] }));
 
     bot = await startTestBot(target, lineHost);
     const userId = newUserId();

@@ -17,8 +17,9 @@ export function newUserId(): string {
 const hex = (bytes: number) => randomBytes(bytes).toString("hex");
 
 type EventOverrides = Record<string, unknown> & { webhookEventId?: string; timestamp?: number; isRedelivery?: boolean };
+export type TestEvent = { type: string; webhookEventId: string; replyToken?: string; [field: string]: unknown };
 
-function base(type: string, userId: string, overrides: EventOverrides) {
+function base(type: string, userId: string, overrides: EventOverrides): TestEvent {
   const { isRedelivery, ...rest } = overrides;
   return {
     type,
@@ -73,7 +74,7 @@ export function sign(body: string | Buffer, secret = TEST_CHANNEL_SECRET): strin
 
 export async function postWebhook(
   baseUrl: string,
-  body: string | Buffer,
+  body: string,
   options: { signature?: string | null; secret?: string } = {},
 ): Promise<{ status: number; body: string }> {
   const signature = options.signature === undefined ? sign(body, options.secret) : options.signature;
