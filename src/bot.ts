@@ -12,7 +12,8 @@ import { createEventHandler } from "./events/handle-event.js";
 import { createLineSender } from "./line/line-client.js";
 import { OutboundDispatcher, defaultDispatcherOptions, type DispatcherOptions } from "./line/outbound-dispatcher.js";
 import { Sweeper } from "./line/outbox-sweeper.js";
-import { CapturedRequests } from "./devchat/line-api-standin.js";
+import { CapturedRequests, lineApiStandIn } from "./devchat/line-api-standin.js";
+import express from "express";
 import { buildApp } from "./server.js";
 
 export interface RunningBot {
@@ -65,13 +66,15 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     channelSecret: config.line.channelSecret,
     inbox,
     devChat: config.devChat && captured && servesWebhook ? { botName: texts.bot_name, captured } : null,
-    lineStandIn: useStandIn && captured ? { channelAccessToken: config.line.channelAccessToken, captured } : null,
   });
   const server = await listen(app, config.port, overrides.host ?? "0.0.0.0");
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
 
-  const lineApiBaseUrl = useStandIn ? `${url}/dev/line-api` : config.line.apiBaseUrl;
+  // The local stand-in for the LINE API listens on a loopback port of its own: the SDK resolves
+  // "/v2/bot/..." against the host, so it cannot live under a path of the main app.
+  const standIn = useStandIn && captured ? await startStandIn(config.line.channelAccessToken, captured) : null;
+  const lineApiBaseUrl = standIn?.url ?? config.line.apiBaseUrl;
   const sender = createLineSender({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl });
   const workerOptions = { ...defaultWorkerOptions(), ...overrides.worker };
   const dispatcher = new OutboundDispatcher(store.db, sender, log, {
@@ -97,12 +100,20 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
       await closeServer(server);
       await worker?.stop();
       await sweeper.stop();
+      if (standIn) await closeServer(standIn.server);
       await store.close();
     },
   };
 }
 
-function listen(app: ReturnType<typeof buildApp>, port: number, host: string): Promise<Server> {
+async function startStandIn(channelAccessToken: string, captured: CapturedRequests): Promise<{ server: Server; url: string }> {
+  const app = express();
+  app.use(lineApiStandIn({ channelAccessToken, captured }));
+  const server = await listen(app, 0, "127.0.0.1");
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+function listen(app: express.Express, port: number, host: string): Promise<Server> {
   return new Promise((resolve, reject) => {
     const server = app.listen(port, host, (error?: Error) => (error ? reject(error) : resolve(server)));
     server.on("error", reject);

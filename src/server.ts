@@ -5,7 +5,7 @@ import type { Database } from "./store/database.js";
 import type { InboxWriter } from "./inbox/inbox-writer.js";
 import { webhookRouter } from "./line/webhook-route.js";
 import { devChatRouter } from "./devchat/devchat-route.js";
-import { lineApiStandIn, type CapturedRequests } from "./devchat/line-api-standin.js";
+import type { CapturedRequests } from "./devchat/line-api-standin.js";
 
 export interface AppParts {
   db: Kysely<Database>;
@@ -14,7 +14,6 @@ export interface AppParts {
   // Absent for a worker-only process: it serves health checks and nothing else.
   inbox: InboxWriter | null;
   devChat: { botName: string; captured: CapturedRequests } | null;
-  lineStandIn: { channelAccessToken: string; captured: CapturedRequests } | null;
 }
 
 // Builds the express app from its parts; the parts hold the logic.
@@ -38,7 +37,6 @@ export function buildApp(parts: AppParts): Express {
 
   if (parts.inbox) app.use(webhookRouter({ channelSecret: parts.channelSecret, inbox: parts.inbox, log: parts.log }));
   if (parts.devChat) app.use(devChatRouter({ channelSecret: parts.channelSecret, ...parts.devChat }));
-  if (parts.lineStandIn) app.use("/dev/line-api", lineApiStandIn(parts.lineStandIn));
 
   app.use((_req, res) => {
     res.status(404).json({ error: "not found" });
