@@ -1,4 +1,16 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type CreateTableBuilder, type Kysely } from "kysely";
+
+// What an inquiry (問い合わせ) and a citizen report (通報) share: a reference number the resident
+// is given, the resident, a category, a status staff move along, and the department in charge (担当課).
+function caseColumns<T extends string>(table: CreateTableBuilder<T>): CreateTableBuilder<T> {
+  return table
+    .addColumn("id", "bigserial", (c) => c.primaryKey())
+    .addColumn("reference_no", "text", (c) => c.notNull().unique())
+    .addColumn("user_id", "text", (c) => c.notNull())
+    .addColumn("category", "text", (c) => c.notNull())
+    .addColumn("status", "text", (c) => c.notNull().defaultTo("new").check(sql`status in ('new', 'in_progress', 'closed')`))
+    .addColumn("department", "text", (c) => c.notNull());
+}
 
 // The same migration runs on real Postgres and on PGlite: plain Postgres types only, no extensions.
 // Timestamps are timestamptz; JSON is jsonb; money and counts are integers or numeric.
@@ -98,14 +110,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable("inquiries")
-    .addColumn("id", "bigserial", (c) => c.primaryKey())
-    .addColumn("reference_no", "text", (c) => c.notNull().unique())
-    .addColumn("user_id", "text", (c) => c.notNull())
-    .addColumn("category", "text", (c) => c.notNull())
-    .addColumn("status", "text", (c) =>
-      c.notNull().defaultTo("new").check(sql`status in ('new', 'in_progress', 'closed')`),
-    )
-    .addColumn("department", "text", (c) => c.notNull())
+    .$call(caseColumns)
     .addColumn("subject", "text")
     .addColumn("details", "jsonb", (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn("listing_id", "bigint")
@@ -121,14 +126,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
 
   await db.schema
     .createTable("reports")
-    .addColumn("id", "bigserial", (c) => c.primaryKey())
-    .addColumn("reference_no", "text", (c) => c.notNull().unique())
-    .addColumn("user_id", "text", (c) => c.notNull())
-    .addColumn("category", "text", (c) => c.notNull())
-    .addColumn("status", "text", (c) =>
-      c.notNull().defaultTo("new").check(sql`status in ('new', 'in_progress', 'closed')`),
-    )
-    .addColumn("department", "text", (c) => c.notNull())
+    .$call(caseColumns)
     .addColumn("description", "text")
     .addColumn("address", "text")
     .addColumn("latitude", "double precision")

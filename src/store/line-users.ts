@@ -19,30 +19,25 @@ export async function recordUserSeen(db: Db, userId: string, at: Date): Promise<
     .execute();
 }
 
-export async function recordFollow(db: Db, userId: string, at: Date): Promise<void> {
-  await db
-    .insertInto("line_users")
-    .values({ user_id: userId, follow_state: "following", first_seen_at: at, last_seen_at: at, followed_at: at })
-    .onConflict((conflict) =>
-      conflict.column("user_id").doUpdateSet({
-        follow_state: "following",
-        followed_at: at,
-        blocked_at: null,
-        last_seen_at: sql`greatest(line_users.last_seen_at, excluded.last_seen_at)`,
-      }),
-    )
-    .execute();
+// Follow (friend added or unblocked) and unfollow (blocked: from then on nothing may be pushed to
+// them, as LINE sends unfollow when a user blocks the account).
+export function recordFollow(db: Db, userId: string, at: Date): Promise<void> {
+  return recordFollowState(db, userId, at, "following");
 }
 
-// LINE sends unfollow when a user blocks the account: from then on nothing may be pushed to them.
-export async function recordBlock(db: Db, userId: string, at: Date): Promise<void> {
+export function recordBlock(db: Db, userId: string, at: Date): Promise<void> {
+  return recordFollowState(db, userId, at, "blocked");
+}
+
+async function recordFollowState(db: Db, userId: string, at: Date, state: "following" | "blocked"): Promise<void> {
+  const change = state === "following" ? { followed_at: at, blocked_at: null } : { blocked_at: at };
   await db
     .insertInto("line_users")
-    .values({ user_id: userId, follow_state: "blocked", first_seen_at: at, last_seen_at: at, blocked_at: at })
+    .values({ user_id: userId, follow_state: state, first_seen_at: at, last_seen_at: at, ...change })
     .onConflict((conflict) =>
       conflict.column("user_id").doUpdateSet({
-        follow_state: "blocked",
-        blocked_at: at,
+        follow_state: state,
+        ...change,
         last_seen_at: sql`greatest(line_users.last_seen_at, excluded.last_seen_at)`,
       }),
     )
