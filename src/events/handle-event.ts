@@ -6,13 +6,15 @@ import { replyTokenOf, sourceIdOf, userIdOf } from "../line/webhook-body.js";
 import type { BotTexts } from "../seeds/bot-texts.js";
 import { recordBlock, recordFollow, recordUserSeen } from "../store/line-users.js";
 import { eraseUnsentMessage, recordIncomingMessage } from "../store/message-log.js";
+import type { Router } from "../intents/router.js";
 import { describeIncoming } from "./incoming-message.js";
+import { answerForIntent } from "./intent-answers.js";
 import { textWithMenu } from "./replies.js";
 
 // One small function per event type; each writes its rows in the handler's transaction and
 // returns the outbox ids of its answer. Event types with nothing to do (join, beacon, …) are
 // still kept in the inbox and marked done.
-export function createEventHandler(texts: BotTexts): EventHandler {
+export function createEventHandler(texts: BotTexts, router: Router): EventHandler {
   return async (context) => {
     const { event } = context;
     const userId = userIdOf(event);
@@ -25,7 +27,7 @@ export function createEventHandler(texts: BotTexts): EventHandler {
         if (userId) await recordBlock(context.trx, userId, at);
         return [];
       case "message":
-        return onMessage(context, event as webhook.MessageEvent, texts);
+        return onMessage(context, event as webhook.MessageEvent, texts, router);
       case "postback":
         return onPostback(context, event as webhook.PostbackEvent, texts);
       case "unsend":
@@ -45,8 +47,9 @@ async function onFollow(context: HandlerContext, event: webhook.FollowEvent, tex
   return answer(context, [textWithMenu(greeting, texts)]);
 }
 
-async function onMessage(context: HandlerContext, event: webhook.MessageEvent, texts: BotTexts): Promise<string[]> {
+async function onMessage(context: HandlerContext, event: webhook.MessageEvent, texts: BotTexts, router: Router): Promise<string[]> {
   const incoming = describeIncoming(event.message, texts);
+  const understood = incoming.text !== null && event.message.type === "text" ? router.classify(incoming.text, new Date(event.timestamp)) : null;
   const userId = userIdOf(event);
   if (userId) {
     await recordIncomingMessage(context.trx, {
@@ -57,7 +60,13 @@ async function onMessage(context: HandlerContext, event: webhook.MessageEvent, t
       payload: incoming.payload,
       lineMessageId: event.message.id,
       at: new Date(event.timestamp),
+      intent: understood?.intent ?? null,
+      confidence: understood?.confidence ?? null,
     });
+  }
+  if (understood) {
+    context.log.info({ intent: understood.intent, confidence: understood.confidence, ambiguous: understood.ambiguous }, "message understood");
+    return answer(context, await answerForIntent(context.trx, understood, router, texts));
   }
   return answer(context, [textWithMenu(incoming.answer, texts)]);
 }

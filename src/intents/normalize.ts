@@ -52,14 +52,18 @@ export function normalize(text: string, language: CompiledLanguage): string {
 // Katakana → hiragana, long vowels spelled out, small kana full size. Used on data and input alike.
 export function foldKana(text: string): string {
   let out = "";
+  let previousWasMark = false;
   for (const char of text) {
     const code = char.codePointAt(0)!;
     const hiragana = code >= 0x30a1 && code <= 0x30f6 ? String.fromCodePoint(code - 0x60) : char;
     if (hiragana === "ー" || hiragana === "〜" || hiragana === "～") {
-      const vowel = vowelOf(out.at(-1));
-      if (vowel && !out.endsWith(vowel + vowel)) out += vowel;
+      // すごーーーい and すごーい say the same: only the first mark of a run adds the vowel.
+      const vowel = previousWasMark ? null : vowelOf(out.at(-1));
+      if (vowel) out += vowel;
+      previousWasMark = true;
       continue;
     }
+    previousWasMark = false;
     out += SMALL_TO_FULL[hiragana] ?? hiragana;
   }
   return out;

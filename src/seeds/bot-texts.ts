@@ -16,6 +16,8 @@ export const botTextsSchema = z.strictObject({
   welcome: answer,
   welcome_back: answer,
   text_fallback: answer,
+  which_one: answer,
+  no_open_survey: answer,
   postback_fallback: answer,
   image_received: answer,
   video_received: answer,

@@ -51,6 +51,31 @@ describe.each(testDatabases)("webhook on $name", (database) => {
     expect(outbound.method).toBe("reply");
   });
 
+  it("understands what a resident typed, records the intent, and answers from the city's data", async () => {
+    const userId = newUserId();
+    await sendEvents(bot.url, [events.text(userId, "財調の残高はいくら？")]);
+    await sendEvents(bot.url, [events.text(userId, "ｱﾝｹｰﾄに答えたか")]);
+    await sendEvents(bot.url, [events.text(userId, "移住して空き家に住みたい")]);
+    await sendEvents(bot.url, [events.text(userId, "明日の天気は？")]);
+    const replies = await waitFor(async () => lineApi.to("/v2/bot/message/reply").length === 4 && lineApi.to("/v2/bot/message/reply"), "four replies");
+    const [kpi, survey, ambiguous, unknown] = replies.map((request) => request.body.messages[0]);
+    expect(kpi.text).toContain("財政調整基金保有額");
+    expect(kpi.text).toContain("9.5億円");
+    expect(kpi.text).toContain("7.4億円");
+    expect(kpi.text).toContain("令和9年度");
+    expect(survey.text).toContain("人吉市公式LINE 満足度アンケート");
+    expect(ambiguous.quickReply.items.map((item: { action: { label: string } }) => item.action.label).sort()).toEqual(["移住の相談", "空き家バンク"]);
+    expect(unknown.text).toContain("読み取れませんでした");
+    const incoming = await bot.store.db
+      .selectFrom("messages")
+      .select(["intent", "confidence"])
+      .where("direction", "=", "in")
+      .orderBy("id")
+      .execute();
+    expect(incoming.map((row) => row.intent)).toEqual(["kpi", "survey", expect.stringMatching(/^(relocation|vacant_house)$/), "unknown"]);
+    for (const row of incoming) expect(row.confidence).toBeGreaterThan(0);
+  });
+
   it("rejects a wrong or missing signature with 401 and stores nothing", async () => {
     const body = webhookBody([events.text(newUserId(), "x")]);
     expect((await postWebhook(bot.url, body, { signature: sign(body, "another-secret") })).status).toBe(401);
