@@ -76,11 +76,17 @@ export interface Router {
   intents: readonly IntentSeed[];
 }
 
-export function createRouter(data: RouterData, tuning: RouterTuning = defaultTuning): Router {
+// `features` splits normalized text into the units compared with the examples: character n-grams
+// by default; the segmentation comparison of issue 4 swapped in word segmenters here.
+export function createRouter(
+  data: RouterData,
+  tuning: RouterTuning = defaultTuning,
+  features: (normalized: string) => string[] = (text) => charNgrams(text),
+): Router {
   const language = compileLanguage(data.language);
   const intentNames = data.intents.map((seed) => seed.intent);
   const keywordForms = compileKeywords(data.intents, language);
-  const examples = compileExamples(data.intents, language);
+  const examples = compileExamples(data.intents, language, features);
   const entityMatcher = extractEntities(data.entities, language);
 
   return {
@@ -184,8 +190,8 @@ function dedupeContained(perForm: Map<string, number>): number[] {
     .map((text) => perForm.get(text)!);
 }
 
-function compileExamples(intents: IntentSeed[], language: CompiledLanguage) {
-  const documents = intents.flatMap((seed) => seed.examples.map((example) => ({ intent: seed.intent, grams: charNgrams(normalize(example, language)) })));
+function compileExamples(intents: IntentSeed[], language: CompiledLanguage, features: (normalized: string) => string[]) {
+  const documents = intents.flatMap((seed) => seed.examples.map((example) => ({ intent: seed.intent, grams: features(normalize(example, language)) })));
   const documentFrequency = new Map<string, number>();
   for (const document of documents) for (const gram of new Set(document.grams)) documentFrequency.set(gram, (documentFrequency.get(gram) ?? 0) + 1);
   const idf = (gram: string) => Math.log((documents.length + 1) / ((documentFrequency.get(gram) ?? 0) + 1)) + 1;
@@ -201,7 +207,7 @@ function compileExamples(intents: IntentSeed[], language: CompiledLanguage) {
   });
   return {
     similarities(normalized: string): Map<IntentName, number> {
-      const query = unitVector(charNgrams(normalized), idf);
+      const query = unitVector(features(normalized), idf);
       const dots = new Float64Array(vectors.length);
       for (const [gram, weight] of query) for (const posting of postings.get(gram) ?? []) dots[posting.example]! += weight * posting.weight;
       const best = new Map<IntentName, number>();
