@@ -1,8 +1,7 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir } from "node:fs/promises";
 import path from "node:path";
-import { parse } from "yaml";
 import { z } from "zod";
-import { defaultSeedsDir, loadSeeds } from "../seeds/load-seeds.js";
+import { defaultSeedsDir, loadSeeds, readSeedFile } from "../seeds/load-seeds.js";
 import { INTENTS } from "./intent-names.js";
 import type { RouterData } from "./router.js";
 
@@ -29,14 +28,14 @@ export async function loadRouterData(dir = defaultSeedsDir): Promise<RouterData>
   const files = (await readdir(intentDir)).filter((file) => file.endsWith(".yaml")).sort();
   const intents: z.infer<typeof intentFileSchema>[] = [];
   for (const file of files) {
-    const seed = await readYaml(path.join(intentDir, file), intentFileSchema);
+    const seed = await readSeedFile(path.join(intentDir, file), intentFileSchema);
     if (`${seed.intent}.yaml` !== file) throw new Error(`${path.join(intentDir, file)}: holds intent "${seed.intent}"; name the file ${seed.intent}.yaml`);
     intents.push(seed);
   }
   const missing = INTENTS.filter((intent) => !intents.some((seed) => seed.intent === intent));
   if (missing.length > 0) throw new Error(`${intentDir}: no file for intent(s) ${missing.join(", ")}`);
-  const language = await readYaml(path.join(dir, "language", "normalization.yaml"), languageSchema);
-  const areas = await readYaml(path.join(dir, "areas.yaml"), areasSchema);
+  const language = await readSeedFile(path.join(dir, "language", "normalization.yaml"), languageSchema);
+  const areas = await readSeedFile(path.join(dir, "areas.yaml"), areasSchema);
   const seeds = await loadSeeds(dir);
   return {
     intents,
@@ -46,12 +45,4 @@ export async function loadRouterData(dir = defaultSeedsDir): Promise<RouterData>
       areas: [...areas.areas, ...seeds.listings.map((listing) => listing.area)],
     },
   };
-}
-
-async function readYaml<S extends z.ZodType>(file: string, schema: S): Promise<z.infer<S>> {
-  const parsed = schema.safeParse(parse(await readFile(file, "utf8")));
-  if (!parsed.success) {
-    throw new Error(`${file} is not valid:\n  ${parsed.error.issues.map((issue) => `${issue.path.join(".") || "(top)"}: ${issue.message}`).join("\n  ")}`);
-  }
-  return parsed.data;
 }

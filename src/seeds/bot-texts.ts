@@ -1,7 +1,6 @@
-import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { parse } from "yaml";
 import { z } from "zod";
+import { readSeedFile } from "./load-seeds.js";
 
 const menuItemSchema = z.strictObject({
   // LINE's limit for a quick-reply action label.
@@ -34,11 +33,6 @@ export type BotTexts = z.infer<typeof botTextsSchema>;
 
 export const defaultTextsFile = fileURLToPath(new URL("../../seeds/texts.yaml", import.meta.url));
 
-export async function loadBotTexts(file = defaultTextsFile): Promise<BotTexts> {
-  const parsed = botTextsSchema.safeParse(parse(await readFile(file, "utf8")));
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".") || "(top)"}: ${issue.message}`);
-    throw new Error(`${file} is not valid: ${problems.join("; ")}`);
-  }
-  return parsed.data;
+export function loadBotTexts(file = defaultTextsFile): Promise<BotTexts> {
+  return readSeedFile(file, botTextsSchema);
 }

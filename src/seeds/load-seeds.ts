@@ -22,7 +22,9 @@ export async function loadSeeds(dir = defaultSeedsDir): Promise<CitySeeds> {
   return { indicators: kpi.indicators, listings: listings.listings, surveys };
 }
 
-async function readSeedFile<S extends z.ZodType>(file: string, schema: S): Promise<z.infer<S>> {
+// Reads one YAML seed file and checks it against its schema; the error names the file and the
+// path of every bad value.
+export async function readSeedFile<S extends z.ZodType>(file: string, schema: S): Promise<z.infer<S>> {
   let data: unknown;
   try {
     data = parse(await readFile(file, "utf8"));
