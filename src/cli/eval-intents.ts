@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { INTENTS, type IntentName } from "../intents/intent-names.js";
 import { loadRouterData } from "../intents/load-router-data.js";
 import { createRouter } from "../intents/router.js";
+import { substringBaseline } from "../intents/substring-baseline.js";
 
 // npm run eval:intents [-- --file PATH] — accuracy, per-intent precision and recall, and the
 // confusion table on a JSONL set of {"text", "intent"} (default: ../shared/eval/intents-dev.jsonl).
@@ -19,7 +20,9 @@ const rows = (await readFile(file, "utf8"))
     if (!INTENTS.includes(row.intent)) throw new Error(`${file}:${index + 1}: unknown intent "${row.intent}"`);
     return row;
   });
-const router = createRouter(await loadRouterData());
+const data = await loadRouterData();
+const router = createRouter(data);
+const baseline = substringBaseline(data.intents);
 const confusion = new Map<string, number>();
 const misses: string[] = [];
 let correct = 0;
@@ -37,7 +40,9 @@ const count = (expected: string | null, predicted: string | null) =>
   }).reduce((sum, [, n]) => sum + n, 0);
 
 console.log(`file: ${file}`);
-console.log(`accuracy: ${((correct / rows.length) * 100).toFixed(1)}% (${correct}/${rows.length})\n`);
+const baselineCorrect = rows.filter((row) => baseline(row.text) === row.intent).length;
+console.log(`accuracy: ${((correct / rows.length) * 100).toFixed(1)}% (${correct}/${rows.length})`);
+console.log(`baseline, same keywords as raw substrings: ${((baselineCorrect / rows.length) * 100).toFixed(1)}% (${baselineCorrect}/${rows.length})\n`);
 console.log(`${"intent".padEnd(16)}precision  recall  support`);
 for (const intent of INTENTS) {
   const truePositive = count(intent, intent);

@@ -26,6 +26,9 @@ const speed = runProbe("throughput");
 
 console.log(`bench:intents — node ${process.version}, one core (the router is synchronous), corpus: ${messages} dev messages + variants`);
 console.log(`throughput: ${Math.round(speed.messagesPerSecond!)} msg/s`);
+console.log(
+  `baseline in the same run (raw substring keywords, no normalization): ${Math.round(speed.baselinePerSecond!)} msg/s; router at ${((speed.messagesPerSecond! / speed.baselinePerSecond!) * 100).toFixed(0)}% of its speed`,
+);
 console.log(`latency per message: p50 ${speed.p50Us!.toFixed(0)} µs, p99 ${speed.p99Us!.toFixed(0)} µs, max ${speed.maxUs!.toFixed(0)} µs`);
 console.log(`cold start: ${coldLoad.toFixed(0)} ms to load seeds and build the router (median of 3); ${coldTotal.toFixed(0)} ms from process start`);
 console.log(`memory: router ${(memory.routerRssMb!).toFixed(1)} MB resident (process ${memory.processRssMb!.toFixed(1)} MB, heap used by the router ${memory.routerHeapMb!.toFixed(1)} MB)`);

@@ -42,7 +42,15 @@ if (mode === "cold") {
     count += 1;
   }
   const seconds = (performance.now() - runStarted) / 1000;
+  // Baseline in the same process and run: raw substring matching of the same keywords.
+  const { substringBaseline } = await import("../../src/intents/substring-baseline.js");
+  const { loadRouterData: load } = await import("../../src/intents/load-router-data.js");
+  const baseline = substringBaseline((await load()).intents);
+  let baselineCount = 0;
+  const baselineStarted = performance.now();
+  while (performance.now() - baselineStarted < 1_000) baseline(corpus[baselineCount++ % corpus.length]!);
+  const baselinePerSecond = baselineCount / ((performance.now() - baselineStarted) / 1000);
   latencies.sort((a, b) => a - b);
   const at = (p: number) => latencies[Math.min(latencies.length - 1, Math.ceil(p * latencies.length) - 1)]!;
-  console.log(JSON.stringify({ messagesPerSecond: count / seconds, p50Us: at(0.5), p99Us: at(0.99), maxUs: latencies.at(-1) }));
+  console.log(JSON.stringify({ messagesPerSecond: count / seconds, baselinePerSecond, p50Us: at(0.5), p99Us: at(0.99), maxUs: latencies.at(-1) }));
 }
