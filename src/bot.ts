@@ -11,6 +11,8 @@ import { InboxWorker, defaultWorkerOptions, type InboxWorkerOptions } from "./in
 import { createEventHandler } from "./events/handle-event.js";
 import { loadRouterData } from "./intents/load-router-data.js";
 import { createRouter } from "./intents/router.js";
+import { createConversationEngine } from "./flows/conversation-engine.js";
+import { loadFlowTexts } from "./flows/flow-texts.js";
 import { createLineSender } from "./line/line-client.js";
 import { OutboundDispatcher, defaultDispatcherOptions, type DispatcherOptions } from "./line/outbound-dispatcher.js";
 import { Sweeper } from "./line/outbox-sweeper.js";
@@ -56,6 +58,7 @@ export async function startBot(config: Config, log: Logger, overrides: BotOverri
 async function startServing(config: Config, log: Logger, store: Store, overrides: BotOverrides): Promise<RunningBot> {
   const texts = await loadBotTexts();
   const router = createRouter(await loadRouterData());
+  const conversations = createConversationEngine(texts, await loadFlowTexts(), router);
   const runsWorker = config.role !== "web";
   const servesWebhook = config.role !== "worker";
   const useStandIn = config.localMode && !config.line.apiBaseUrlIsExplicit;
@@ -86,7 +89,7 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   });
   const sweeper = new Sweeper(() => dispatcher.deliverDue(), overrides.sweepIntervalMs ?? 2_000, log);
   if (runsWorker) {
-    worker = new InboxWorker(store.db, createEventHandler(texts, router), (ids) => dispatcher.deliver(ids), log, workerOptions);
+    worker = new InboxWorker(store.db, createEventHandler(texts, router, conversations), (ids) => dispatcher.deliver(ids), log, workerOptions);
     worker.start();
     sweeper.start();
   }

@@ -7,14 +7,14 @@ import type { BotTexts } from "../seeds/bot-texts.js";
 import { recordBlock, recordFollow, recordUserSeen } from "../store/line-users.js";
 import { eraseUnsentMessage, recordIncomingMessage } from "../store/message-log.js";
 import type { Router } from "../intents/router.js";
+import type { ConversationEngine } from "../flows/conversation-engine.js";
 import { describeIncoming } from "./incoming-message.js";
-import { answerForIntent } from "./intent-answers.js";
 import { textWithMenu } from "./replies.js";
 
 // One small function per event type; each writes its rows in the handler's transaction and
 // returns the outbox ids of its answer. Event types with nothing to do (join, beacon, …) are
 // still kept in the inbox and marked done.
-export function createEventHandler(texts: BotTexts, router: Router): EventHandler {
+export function createEventHandler(texts: BotTexts, router: Router, conversations: ConversationEngine): EventHandler {
   return async (context) => {
     const { event } = context;
     const userId = userIdOf(event);
@@ -27,9 +27,9 @@ export function createEventHandler(texts: BotTexts, router: Router): EventHandle
         if (userId) await recordBlock(context.trx, userId, at);
         return [];
       case "message":
-        return onMessage(context, event as webhook.MessageEvent, texts, router);
+        return onMessage(context, event as webhook.MessageEvent, texts, router, conversations);
       case "postback":
-        return onPostback(context, event as webhook.PostbackEvent, texts);
+        return onPostback(context, event as webhook.PostbackEvent, conversations);
       case "unsend":
         if (userId) await eraseUnsentMessage(context.trx, userId, (event as webhook.UnsendEvent).unsend.messageId);
         return [];
@@ -47,7 +47,13 @@ async function onFollow(context: HandlerContext, event: webhook.FollowEvent, tex
   return answer(context, [textWithMenu(greeting, texts)]);
 }
 
-async function onMessage(context: HandlerContext, event: webhook.MessageEvent, texts: BotTexts, router: Router): Promise<string[]> {
+async function onMessage(
+  context: HandlerContext,
+  event: webhook.MessageEvent,
+  texts: BotTexts,
+  router: Router,
+  conversations: ConversationEngine,
+): Promise<string[]> {
   const incoming = describeIncoming(event.message, texts);
   const understood = incoming.text !== null && event.message.type === "text" ? router.classify(incoming.text, new Date(event.timestamp)) : null;
   const userId = userIdOf(event);
@@ -64,14 +70,16 @@ async function onMessage(context: HandlerContext, event: webhook.MessageEvent, t
       confidence: understood?.confidence ?? null,
     });
   }
-  if (understood) {
+  if (understood && incoming.text !== null) {
     context.log.info({ intent: understood.intent, confidence: understood.confidence, ambiguous: understood.ambiguous }, "message understood");
-    return answer(context, await answerForIntent(context.trx, understood, router, texts));
+    const to = userId ?? sourceIdOf(event);
+    if (!to) return [];
+    return answer(context, await conversations.respond(context.trx, to, new Date(event.timestamp), { kind: "text", text: incoming.text, understood }));
   }
   return answer(context, [textWithMenu(incoming.answer, texts)]);
 }
 
-async function onPostback(context: HandlerContext, event: webhook.PostbackEvent, texts: BotTexts): Promise<string[]> {
+async function onPostback(context: HandlerContext, event: webhook.PostbackEvent, conversations: ConversationEngine): Promise<string[]> {
   const userId = userIdOf(event);
   if (userId) {
     await recordIncomingMessage(context.trx, {
@@ -84,7 +92,9 @@ async function onPostback(context: HandlerContext, event: webhook.PostbackEvent,
       at: new Date(event.timestamp),
     });
   }
-  return answer(context, [textWithMenu(texts.postback_fallback, texts)]);
+  const to = userId ?? sourceIdOf(event);
+  if (!to) return [];
+  return answer(context, await conversations.respond(context.trx, to, new Date(event.timestamp), { kind: "postback", data: event.postback.data }));
 }
 
 function answer(context: HandlerContext, messages: LineMessage[]): Promise<string[]> {

@@ -204,7 +204,18 @@ export interface KpiValuesTable {
   value: Numeric;
 }
 
+export interface ConversationsTable {
+  user_id: string;
+  flow: string;
+  step: string;
+  data: JSONColumnType<Record<string, unknown>, string, string>;
+  paused: ColumnType<boolean, boolean | undefined, boolean>;
+  updated_at: Timestamp;
+  expires_at: Timestamp;
+}
+
 export interface Database {
+  conversations: ConversationsTable;
   line_users: LineUsersTable;
   inbox_events: InboxEventsTable;
   outbound_messages: OutboundMessagesTable;

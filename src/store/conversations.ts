@@ -1,0 +1,64 @@
+import { sql, type Transaction } from "kysely";
+import type { Database } from "./database.js";
+
+export interface ConversationState {
+  flow: string;
+  step: string;
+  data: Record<string, unknown>;
+  paused: boolean;
+  expiresAt: Date;
+}
+
+// 30 idle minutes end a draft (issue 5); every saved step moves the deadline.
+export const CONVERSATION_IDLE_MS = 30 * 60_000;
+
+// Read with FOR UPDATE: the row stays this transaction's until it commits, whichever process
+// serves the resident's next message.
+export async function loadConversation(trx: Transaction<Database>, userId: string): Promise<ConversationState | null> {
+  const row = await trx.selectFrom("conversations").selectAll().where("user_id", "=", userId).forUpdate().executeTakeFirst();
+  if (!row) return null;
+  return { flow: row.flow, step: row.step, data: row.data, paused: row.paused, expiresAt: new Date(row.expires_at) };
+}
+
+export async function saveConversation(
+  trx: Transaction<Database>,
+  userId: string,
+  state: { flow: string; step: string; data: Record<string, unknown>; paused?: boolean },
+  at: Date,
+): Promise<void> {
+  const values = {
+    flow: state.flow,
+    step: state.step,
+    data: JSON.stringify(state.data),
+    paused: state.paused ?? false,
+    updated_at: at,
+    expires_at: new Date(at.getTime() + CONVERSATION_IDLE_MS),
+  };
+  await trx
+    .insertInto("conversations")
+    .values({ user_id: userId, ...values })
+    .onConflict((conflict) => conflict.column("user_id").doUpdateSet(values))
+    .execute();
+}
+
+export async function endConversation(trx: Transaction<Database>, userId: string): Promise<void> {
+  await trx.deleteFrom("conversations").where("user_id", "=", userId).execute();
+}
+
+export async function hasOpenHandoff(trx: Transaction<Database>, userId: string): Promise<boolean> {
+  const row = await trx
+    .selectFrom("inquiries")
+    .select("id")
+    .where("user_id", "=", userId)
+    .where("category", "=", "human")
+    .where("status", "<>", "closed")
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+// Reference numbers residents are given: IQ-<fiscal year>-<5 digits>, from a sequence so that no two
+// processes ever hand out the same one.
+export async function nextInquiryReference(trx: Transaction<Database>, fiscalYear: number): Promise<string> {
+  const { rows } = await sql<{ n: string }>`select nextval('inquiry_reference_seq')::text as n`.execute(trx);
+  return `IQ-${fiscalYear}-${rows[0]!.n.padStart(5, "0")}`;
+}
