@@ -1,18 +1,27 @@
 import type { messagingApi } from "@line/bot-sdk";
 import type { Transaction } from "kysely";
 import type { IntentResult, Router } from "../intents/router.js";
-import { indicatorSummaries, kpiAnswerFor, policyIndicatorNames } from "../kpi/kpi-answer.js";
+import { indicatorSummaries, kpiAnswerFor } from "../kpi/kpi-answer.js";
+import { kpiListFlex } from "../kpi/kpi-flex.js";
+import { liveCount, type LiveSource } from "../kpi/live-counts.js";
 import type { BotTexts } from "../seeds/bot-texts.js";
 import type { Database } from "../store/database.js";
 import { textWithMenu } from "./replies.js";
 
 // Until the conversation flows exist, each intent gets a short, correct answer built from seeds
 // (and, for KPIs and surveys, from the rows seeded from them), with the main menu under it.
+export interface AnswerContext {
+  at: Date;
+  // The procedures residents can complete in this LINE (the live count of スマホアプリを通じた行政手続きの種類).
+  procedures: readonly string[];
+}
+
 export async function answerForIntent(
   trx: Transaction<Database>,
   result: IntentResult,
   router: Router,
   texts: BotTexts,
+  context: AnswerContext,
 ): Promise<messagingApi.Message[]> {
   const seedFor = (intent: string) => router.intents.find((seed) => seed.intent === intent);
   if (result.ambiguous && result.runnerUp) {
@@ -28,16 +37,36 @@ export async function answerForIntent(
     ];
   }
   const answer = seedFor(result.intent)?.answer ?? texts.text_fallback;
-  if (result.intent === "kpi") return [textWithMenu(await kpiText(trx, result, answer), texts)];
+  if (result.intent === "kpi") return kpiAnswer(trx, result, answer, texts, context);
   if (result.intent === "survey") return [textWithMenu(await surveyText(trx, answer, texts), texts)];
   return [textWithMenu(answer, texts)];
 }
 
-async function kpiText(trx: Transaction<Database>, result: IntentResult, general: string): Promise<string> {
+// A named indicator: its figures (and this year's live count when the bot feeds it). No name, or
+// 「KPI一覧」: every policy-level indicator as a Flex carousel.
+async function kpiAnswer(
+  trx: Transaction<Database>,
+  result: IntentResult,
+  general: string,
+  texts: BotTexts,
+  context: AnswerContext,
+): Promise<messagingApi.Message[]> {
   const found = await indicatorSummaries(trx, result.entities.indicators.slice(0, 3).map((indicator) => indicator.id));
-  if (found.length > 0) return found.map(kpiAnswerFor).join("\n\n");
-  const names = await policyIndicatorNames(trx);
-  return `${general}\n${names.map((name) => `・${name}`).join("\n")}`;
+  if (found.length > 0 && !result.normalized.includes("一覧")) {
+    const answers = [];
+    for (const indicator of found) {
+      const live = indicator.live_source ? await liveCount(trx, indicator.live_source as LiveSource, context.at, context.procedures) : null;
+      answers.push(kpiAnswerFor(indicator, live));
+    }
+    return [textWithMenu(answers.join("\n\n"), texts)];
+  }
+  const rows = await trx
+    .selectFrom("kpi_indicators")
+    .select(["name", "unit", "policy_no", "policy_name", "baseline_value", "target_value", "achievement_mark"])
+    .where("level", "=", "policy")
+    .orderBy("position")
+    .execute();
+  return [kpiListFlex(rows), textWithMenu(general, texts)];
 }
 
 async function surveyText(trx: Transaction<Database>, general: string, texts: BotTexts): Promise<string> {

@@ -29,6 +29,9 @@ export interface ConversationEngine {
 export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, router: Router): ConversationEngine {
   const flows = new Map<string, Flow>([["relocation", relocationConsultationFlow(flowTexts.relocation)]]);
   const flowIntent: Record<string, IntentName> = { relocation: "relocation" };
+  // What residents can do start to finish in this LINE: the live count of the KPI
+  // スマホアプリを通じた行政手続きの種類 (the LINE part of it).
+  const procedures = [...[...flows.values()].map((flow) => flow.title), "職員への取り次ぎ"];
 
   return {
     async respond(trx, userId, at, input) {
@@ -115,7 +118,7 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
 
   async function answerIntent(context: FlowContext, understood: IntentResult): Promise<messagingApi.Message[]> {
     if (understood.intent === "human" && !understood.ambiguous) return [await openHandoff(context)];
-    const messages = await answerForIntent(context.trx, understood, router, texts);
+    const messages = await answerForIntent(context.trx, understood, router, texts, { at: context.at, procedures });
     if (understood.intent === "relocation" && !understood.ambiguous) {
       const last = messages.at(-1);
       if (last?.quickReply) {

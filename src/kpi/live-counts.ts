@@ -1,0 +1,61 @@
+import { sql, type Kysely, type Transaction } from "kysely";
+import type { Database } from "../store/database.js";
+import { fiscalYearOf } from "../intents/entities.js";
+
+type Db = Kysely<Database> | Transaction<Database>;
+
+export type LiveSource = "relocation_inquiries" | "vacant_house_contracts" | "line_friends" | "line_procedures";
+
+export interface LiveCount {
+  value: number;
+  fiscalYear: number;
+  countedAt: Date;
+  // What exactly was counted, for the resident to read.
+  basis: string;
+}
+
+// Fiscal year N runs from 1 April N to 31 March N+1 (Japan Standard Time).
+export function fiscalYearRange(fiscalYear: number): { from: Date; to: Date } {
+  return { from: new Date(`${fiscalYear}-04-01T00:00:00+09:00`), to: new Date(`${fiscalYear + 1}-04-01T00:00:00+09:00`) };
+}
+
+// This fiscal year's figure from the bot's own rows, for the indicators it feeds.
+export async function liveCount(db: Db, source: LiveSource, now: Date, procedures: readonly string[]): Promise<LiveCount> {
+  const fiscalYear = fiscalYearOf(now);
+  const { from, to } = fiscalYearRange(fiscalYear);
+  const count = async (query: Promise<{ n: string | number | bigint } | undefined>) => Number((await query)?.n ?? 0);
+  switch (source) {
+    case "relocation_inquiries":
+      return {
+        value: await count(
+          db.selectFrom("inquiries").select((eb) => eb.fn.countAll().as("n")).where("category", "=", "relocation").where("created_at", ">=", from).where("created_at", "<", to).executeTakeFirst(),
+        ),
+        fiscalYear,
+        countedAt: now,
+        basis: "このLINEで受け付けた移住相談",
+      };
+    case "vacant_house_contracts":
+      return {
+        value: await count(
+          db
+            .selectFrom("vacant_house_listings")
+            .select((eb) => eb.fn.countAll().as("n"))
+            .where("status", "=", "contracted")
+            .where(sql<boolean>`contracted_at >= ${from.toISOString().slice(0, 10)}::date and contracted_at < ${to.toISOString().slice(0, 10)}::date`)
+            .executeTakeFirst(),
+        ),
+        fiscalYear,
+        countedAt: now,
+        basis: "空き家バンクで成約が記録された物件",
+      };
+    case "line_friends":
+      return {
+        value: await count(db.selectFrom("line_users").select((eb) => eb.fn.countAll().as("n")).where("follow_state", "=", "following").executeTakeFirst()),
+        fiscalYear,
+        countedAt: now,
+        basis: "このLINEの友だち（ブロック中を除く）。SNS全体のうちLINEの分です",
+      };
+    case "line_procedures":
+      return { value: procedures.length, fiscalYear, countedAt: now, basis: `このLINEでできる手続き（${procedures.join("、")}）` };
+  }
+}
