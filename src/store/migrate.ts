@@ -1,7 +1,7 @@
 import { readdir } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { Migrator, type Kysely, type Migration, type MigrationProvider } from "kysely";
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from "kysely";
 import type { Database } from "./database.js";
 
 const migrationFolder = fileURLToPath(new URL("../../db/migrations", import.meta.url));
@@ -24,7 +24,10 @@ class MigrationFolder implements MigrationProvider {
 // Runs every pending migration. Kysely's Migrator takes a lock, so several app processes starting
 // together on one Postgres apply each migration once.
 export async function migrateToLatest(db: Kysely<Database>): Promise<string[]> {
-  const migrator = new Migrator({ db, provider: new MigrationFolder() });
+  // Kysely looks for its bookkeeping tables in any schema unless told which: name the one this
+  // connection works in, or a database holding several schemas (one per test) would confuse it.
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  const migrator = new Migrator({ db, provider: new MigrationFolder(), migrationTableSchema: rows[0]!.schema });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === "Error");
   if (error || failed) {
