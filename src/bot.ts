@@ -13,6 +13,8 @@ import { loadRouterData } from "./intents/load-router-data.js";
 import { createRouter } from "./intents/router.js";
 import { createConversationEngine } from "./flows/conversation-engine.js";
 import { loadFlowTexts } from "./flows/flow-texts.js";
+import { dropAbandonedReportPhotos, queueDueReminders } from "./flows/future-cafe/cafe-reminders.js";
+import { createContentFetcher } from "./line/content-client.js";
 import { createLineSender } from "./line/line-client.js";
 import { OutboundDispatcher, defaultDispatcherOptions, type DispatcherOptions } from "./line/outbound-dispatcher.js";
 import { Sweeper } from "./line/outbox-sweeper.js";
@@ -27,6 +29,7 @@ export interface RunningBot {
   dispatcher: OutboundDispatcher;
   captured: CapturedRequests | null;
   lineApiBaseUrl: string;
+  dataApiBaseUrl: string;
   stop(): Promise<void>;
 }
 
@@ -35,6 +38,10 @@ export interface BotOverrides {
   worker?: Partial<InboxWorkerOptions>;
   dispatcher?: Partial<DispatcherOptions>;
   sweepIntervalMs?: number;
+  // How often the scheduled jobs (未来カフェ reminders, abandoned drafts) look for due work.
+  jobIntervalMs?: number;
+  // The clock of the scheduled jobs (tests move it forward).
+  now?: () => Date;
   host?: string;
 }
 
@@ -58,7 +65,7 @@ export async function startBot(config: Config, log: Logger, overrides: BotOverri
 async function startServing(config: Config, log: Logger, store: Store, overrides: BotOverrides): Promise<RunningBot> {
   const texts = await loadBotTexts();
   const router = createRouter(await loadRouterData());
-  const conversations = createConversationEngine(texts, await loadFlowTexts(), router);
+  const flowTexts = await loadFlowTexts();
   const runsWorker = config.role !== "web";
   const servesWebhook = config.role !== "worker";
   const useStandIn = config.localMode && !config.line.apiBaseUrlIsExplicit;
@@ -81,6 +88,9 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   // "/v2/bot/..." against the host, so it cannot live under a path of the main app.
   const standIn = useStandIn && captured ? await startStandIn(config.line.channelAccessToken, captured) : null;
   const lineApiBaseUrl = standIn?.url ?? config.line.apiBaseUrl;
+  const dataApiBaseUrl = standIn?.url ?? config.line.dataApiBaseUrl;
+  const content = createContentFetcher({ dataApiBaseUrl, channelAccessToken: config.line.channelAccessToken });
+  const conversations = createConversationEngine(texts, flowTexts, router, { content });
   const sender = createLineSender({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl });
   const workerOptions = { ...defaultWorkerOptions(), ...overrides.worker };
   const dispatcher = new OutboundDispatcher(store.db, sender, log, {
@@ -88,10 +98,23 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     ...overrides.dispatcher,
   });
   const sweeper = new Sweeper(() => dispatcher.deliverDue(), overrides.sweepIntervalMs ?? 2_000, log);
+  const now = overrides.now ?? (() => new Date());
+  const jobs = new Sweeper(
+    async () => {
+      const ids = await queueDueReminders(store.db, flowTexts.futureCafe, now());
+      if (ids.length > 0) log.info({ reminders: ids.length }, "未来カフェ reminders queued");
+      await dispatcher.deliver(ids);
+      await dropAbandonedReportPhotos(store.db, now());
+    },
+    overrides.jobIntervalMs ?? 60_000,
+    log,
+    "scheduled jobs",
+  );
   if (runsWorker) {
     worker = new InboxWorker(store.db, createEventHandler(texts, router, conversations), (ids) => dispatcher.deliver(ids), log, workerOptions);
     worker.start();
     sweeper.start();
+    jobs.start();
   }
   log.info({ port, role: config.role, database: store.kind, localMode: config.localMode }, "bot started");
 
@@ -102,10 +125,12 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     dispatcher,
     captured,
     lineApiBaseUrl,
+    dataApiBaseUrl,
     async stop() {
       await closeServer(server);
       await worker?.stop();
       await sweeper.stop();
+      await jobs.stop();
       if (standIn) await closeServer(standIn.server);
       await store.close();
     },

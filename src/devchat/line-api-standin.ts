@@ -4,7 +4,9 @@ import express, { type Router } from "express";
 // MessagingApiClient sends its reply and push requests here over HTTP, and the dev chat page reads
 // what was "delivered". Like LINE, it checks the access token, accepts a reply token once, answers
 // 409 to a push whose X-Line-Retry-Key it has seen, and rejects a body without 1 to 5 messages.
-// Captured requests live in memory: this exists for one developer's local process only.
+// It also serves message content (GET /v2/bot/message/{id}/content, LINE's data API) for images the
+// dev chat page uploaded before sending their webhook event.
+// Captured requests and content live in memory: this exists for one developer's local process only.
 
 export interface CapturedRequest {
   seq: number;
@@ -15,11 +17,36 @@ export interface CapturedRequest {
   at: string;
 }
 
+export interface StoredContent {
+  bytes: Buffer;
+  contentType: string;
+}
+
 const CAPTURE_LIMIT = 1_000;
+// Content the page uploaded: the most recent items only, each at most this size.
+export const CONTENT_ITEM_LIMIT = 50;
+export const CONTENT_MAX_BYTES = 10 * 1024 * 1024;
 
 export class CapturedRequests {
   #items: CapturedRequest[] = [];
   #seq = 0;
+  // Insertion order is eviction order (a Map iterates oldest first).
+  #content = new Map<string, StoredContent>();
+
+  putContent(messageId: string, bytes: Buffer, contentType: string): void {
+    if (bytes.length > CONTENT_MAX_BYTES) throw new RangeError(`content is larger than ${CONTENT_MAX_BYTES} bytes`);
+    this.#content.delete(messageId);
+    this.#content.set(messageId, { bytes: Buffer.from(bytes), contentType });
+    while (this.#content.size > CONTENT_ITEM_LIMIT) {
+      const oldest = this.#content.keys().next().value;
+      if (oldest === undefined) break;
+      this.#content.delete(oldest);
+    }
+  }
+
+  content(messageId: string): StoredContent | undefined {
+    return this.#content.get(messageId);
+  }
 
   add(request: Omit<CapturedRequest, "seq" | "at">): CapturedRequest {
     this.#seq += 1;
@@ -82,8 +109,18 @@ export function lineApiStandIn(options: { channelAccessToken: string; captured: 
     res.status(200).json({ sentMessages: messages.map((_: unknown, index: number) => ({ id: String(Date.now() + index) })) });
   });
 
+  // LINE's data API (api-data.line.me): the content of a message the user sent.
+  router.get("/v2/bot/message/:messageId/content", (req, res) => {
+    const stored = options.captured.content(req.params.messageId);
+    if (!stored) {
+      res.status(404).json({ message: "Not found" });
+      return;
+    }
+    res.status(200).type(stored.contentType).set("Content-Length", String(stored.bytes.length)).send(stored.bytes);
+  });
+
   router.use((_req, res) => {
-    res.status(404).json({ message: "Not found: the local stand-in implements reply and push only" });
+    res.status(404).json({ message: "Not found: the local stand-in implements reply, push and message content only" });
   });
   return router;
 }

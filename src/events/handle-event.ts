@@ -70,13 +70,33 @@ async function onMessage(
       confidence: understood?.confidence ?? null,
     });
   }
+  const to = userId ?? sourceIdOf(event);
+  const at = new Date(event.timestamp);
   if (understood && incoming.text !== null) {
     context.log.info({ intent: understood.intent, confidence: understood.confidence, ambiguous: understood.ambiguous }, "message understood");
-    const to = userId ?? sourceIdOf(event);
     if (!to) return [];
-    return answer(context, await conversations.respond(context.trx, to, new Date(event.timestamp), { kind: "text", text: incoming.text, understood }));
+    return answer(context, await conversations.respond(context.trx, to, at, { kind: "text", text: incoming.text, understood }));
   }
-  return answer(context, [textWithMenu(incoming.answer, texts)]);
+  const fallback = textWithMenu(incoming.answer, texts);
+  // A location or a photo can be the answer a flow waits for (where and what, in a report).
+  if (to && event.message.type === "location") {
+    const location = event.message as webhook.LocationMessageContent;
+    return answer(
+      context,
+      await conversations.respond(context.trx, to, at, {
+        kind: "location",
+        latitude: location.latitude,
+        longitude: location.longitude,
+        address: location.address ?? null,
+        title: location.title ?? null,
+        fallback,
+      }),
+    );
+  }
+  if (to && event.message.type === "image") {
+    return answer(context, await conversations.respond(context.trx, to, at, { kind: "image", messageId: event.message.id, fallback }));
+  }
+  return answer(context, [fallback]);
 }
 
 async function onPostback(context: HandlerContext, event: webhook.PostbackEvent, conversations: ConversationEngine): Promise<string[]> {

@@ -8,8 +8,8 @@ import type { BotTexts } from "../seeds/bot-texts.js";
 import type { Database } from "../store/database.js";
 import { textWithMenu } from "./replies.js";
 
-// Until the conversation flows exist, each intent gets a short, correct answer built from seeds
-// (and, for KPIs and surveys, from the rows seeded from them), with the main menu under it.
+// Intents answered in one message (the flows handle the rest): a short, correct answer built from
+// seeds (for KPIs, from the rows seeded from them), with the main menu under it.
 export interface AnswerContext {
   at: Date;
   // The procedures residents can complete in this LINE (the live count of スマホアプリを通じた行政手続きの種類).
@@ -38,7 +38,6 @@ export async function answerForIntent(
   }
   const answer = seedFor(result.intent)?.answer ?? texts.text_fallback;
   if (result.intent === "kpi") return kpiAnswer(trx, result, answer, texts, context);
-  if (result.intent === "survey") return [textWithMenu(await surveyText(trx, answer, texts), texts)];
   return [textWithMenu(answer, texts)];
 }
 
@@ -67,16 +66,4 @@ async function kpiAnswer(
     .orderBy("position")
     .execute();
   return [kpiListFlex(rows), textWithMenu(general, texts)];
-}
-
-async function surveyText(trx: Transaction<Database>, general: string, texts: BotTexts): Promise<string> {
-  const open = await trx
-    .selectFrom("surveys")
-    .select("title")
-    .where("status", "=", "open")
-    .where("audience", "=", "all")
-    .orderBy("id")
-    .execute();
-  if (open.length === 0) return texts.no_open_survey;
-  return `${general}\n${open.map((survey) => `・${survey.title}`).join("\n")}`;
 }

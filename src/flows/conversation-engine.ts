@@ -9,41 +9,75 @@ import type { BotTexts } from "../seeds/bot-texts.js";
 import { endConversation, hasOpenHandoff, loadConversation, nextInquiryReference, saveConversation, type ConversationState } from "../store/conversations.js";
 import type { Database } from "../store/database.js";
 import type { FlowTexts } from "./flow-texts.js";
-import type { Flow, FlowContext, FlowOutcome } from "./flow.js";
+import type { Flow, FlowContext, FlowOutcome, MediaInput } from "./flow.js";
 import { parsePostbackData, postbackData, type PostbackData } from "./postback-data.js";
 import { relocationConsultationFlow } from "./relocation-consultation.js";
+import type { ContentFetcher } from "../line/content-client.js";
+import { futureCafeFlow } from "./future-cafe/future-cafe-flow.js";
+import { reportFlow } from "./report/report-flow.js";
+import { surveyFlow } from "./survey/survey-flow.js";
+import { vacantHouseFlow } from "./vacant-house/vacant-house-flow.js";
 
 // Decides what a text or a tap means in the resident's conversation: a step of the flow they are
 // in, a way out of it (キャンセル, やめる), a different question asked mid-flow (answered, then
 // "continue?"), the start of a flow, a hand-off to staff, or a plain question for the intent router.
-export type ConversationInput = { kind: "text"; text: string; understood: IntentResult } | { kind: "postback"; data: string };
+export type ConversationInput =
+  | { kind: "text"; text: string; understood: IntentResult }
+  | { kind: "postback"; data: string }
+  // A location or an image: an answer when a flow waits for one, otherwise `fallback` is the answer.
+  | (MediaInput & { fallback: messagingApi.Message });
 
 const CANCEL_WORDS = /^(きゃんせる|キャンセル|やめる|やめます|やめて|中止|ちゅうし|取り消し|とりけし|もういい|cancel)[。！!\s]*$/i;
+// 「/survey line-satisfaction」: the deep link a survey opened by link is shared with.
+const SURVEY_LINK = /^\/survey\s+([a-z0-9][a-z0-9-]{0,80})\s*$/i;
 // An interruption must be this sure of a different intent; less sure text is re-asked instead.
 const INTERRUPTION_CONFIDENCE = 0.6;
 
 export interface ConversationEngine {
   respond(trx: Transaction<Database>, userId: string, at: Date, input: ConversationInput): Promise<messagingApi.Message[]>;
+  // What residents can do start to finish in this LINE (the live count of the KPI
+  // スマホアプリを通じた行政手続きの種類, the LINE part of it).
+  procedures: readonly string[];
 }
 
-export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, router: Router): ConversationEngine {
-  const flows = new Map<string, Flow>([["relocation", relocationConsultationFlow(flowTexts.relocation)]]);
-  const flowIntent: Record<string, IntentName> = { relocation: "relocation" };
-  // What residents can do start to finish in this LINE: the live count of the KPI
-  // スマホアプリを通じた行政手続きの種類 (the LINE part of it).
-  const procedures = [...[...flows.values()].map((flow) => flow.title), "職員への取り次ぎ"];
+export interface FlowServices {
+  content: ContentFetcher;
+}
+
+export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, router: Router, services: FlowServices): ConversationEngine {
+  const flowList: Flow[] = [
+    relocationConsultationFlow(flowTexts.relocation),
+    vacantHouseFlow(flowTexts.vacantHouse),
+    surveyFlow(flowTexts.survey, texts),
+    reportFlow(flowTexts.report, services.content),
+    futureCafeFlow(flowTexts.futureCafe, router.intents.find((seed) => seed.intent === "future_cafe")?.answer ?? ""),
+  ];
+  const flows = new Map<string, Flow>(flowList.map((flow) => [flow.name, flow]));
+  // The intent each flow serves; a clearly different intent mid-flow is an interruption.
+  const flowIntent: Record<string, IntentName> = {
+    relocation: "relocation",
+    vacant_house: "vacant_house",
+    survey: "survey",
+    report: "report",
+    future_cafe: "future_cafe",
+  };
+  const flowForIntent = (intent: IntentName) => flowList.find((flow) => flowIntent[flow.name] === intent && flow.fromIntent);
+  const procedures = [...flowList.flatMap((flow) => flow.procedures), "職員への取り次ぎ"];
 
   return {
+    procedures,
     async respond(trx, userId, at, input) {
       // While staff handle a hand-off, the bot stays silent; the messages are kept in the log.
       if (await hasOpenHandoff(trx, userId)) return [];
       const context: FlowContext = { trx, userId, at };
       const notes: messagingApi.Message[] = [];
       let state = await loadConversation(trx, userId);
-      if (state && state.expiresAt.getTime() < at.getTime()) {
+      if (state && (state.expiresAt.getTime() < at.getTime() || !flows.has(state.flow))) {
         await endConversation(trx, userId);
+        // A remembered search simply lapses; a half-filled form deserves a word.
+        const lingering = flows.get(state.flow)?.lingers?.(state.step) ?? false;
+        if (!lingering) notes.push({ type: "text", text: texts.flow_expired });
         state = null;
-        notes.push({ type: "text", text: texts.flow_expired });
       }
 
       if (input.kind === "postback") {
@@ -51,11 +85,25 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
         if (!postback) return [...notes, textWithMenu(texts.postback_stale, texts)];
         return [...notes, ...(await onPostback(context, state, postback))];
       }
+      if (input.kind === "location" || input.kind === "image") {
+        const flow = state ? flows.get(state.flow)! : null;
+        if (state && flow?.acceptsMedia?.(state.step, input.kind)) {
+          const outcome = await flow.handle(context, { step: state.step, data: state.data }, input);
+          return [...notes, ...(await persist(context, flow, outcome))];
+        }
+        return [...notes, input.fallback];
+      }
+      const link = SURVEY_LINK.exec(input.text.trim());
+      if (link) return [...notes, ...(await onPostback(context, state, { version: "v1", flow: "survey", action: "open", argument: link[1]!.toLowerCase() }))];
       if (CANCEL_WORDS.test(input.text.trim())) return [...notes, await cancel(context, state)];
       if (state) {
         const flow = flows.get(state.flow)!;
         const understood = input.understood;
-        const isAnswer = flow.recognizes(state.step, input.text);
+        const isAnswer = flow.recognizes(state.step, input.text, understood, state.data);
+        if (!isAnswer && flow.lingers?.(state.step)) {
+          await endConversation(trx, userId);
+          return [...notes, ...(await answerIntent(context, understood))];
+        }
         const asksSomethingElse =
           !isAnswer &&
           understood.confidence >= INTERRUPTION_CONFIDENCE &&
@@ -82,6 +130,10 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
     const flow = flows.get(postback.flow);
     if (!flow) return [textWithMenu(texts.postback_stale, texts)];
     if (postback.action === "start") return persist(context, flow, await flow.start(context));
+    if (flow.opens?.includes(postback.action)) {
+      const fresh = state?.flow === flow.name ? { step: state.step, data: state.data } : { step: "", data: {} };
+      return persist(context, flow, await flow.handle(context, fresh, { kind: "postback", postback }));
+    }
     if (!state || state.flow !== postback.flow) return [textWithMenu(texts.postback_stale, texts)];
     return persist(context, flow, await flow.handle(context, { step: state.step, data: state.data }, { kind: "postback", postback }));
   }
@@ -118,6 +170,8 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
 
   async function answerIntent(context: FlowContext, understood: IntentResult): Promise<messagingApi.Message[]> {
     if (understood.intent === "human" && !understood.ambiguous) return [await openHandoff(context)];
+    const flow = understood.ambiguous ? undefined : flowForIntent(understood.intent);
+    if (flow?.fromIntent) return persist(context, flow, await flow.fromIntent(context, understood));
     const messages = await answerForIntent(context.trx, understood, router, texts, { at: context.at, procedures });
     if (understood.intent === "relocation" && !understood.ambiguous) {
       const last = messages.at(-1);

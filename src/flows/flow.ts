@@ -9,7 +9,11 @@ import type { PostbackData } from "./postback-data.js";
 // transaction in the context, which also carries the event's time.
 export type FlowInput =
   | { kind: "text"; text: string; understood: IntentResult }
-  | { kind: "postback"; postback: PostbackData };
+  | { kind: "postback"; postback: PostbackData }
+  | { kind: "location"; latitude: number; longitude: number; address: string | null; title: string | null }
+  | { kind: "image"; messageId: string };
+
+export type MediaInput = Extract<FlowInput, { kind: "location" | "image" }>;
 
 export interface FlowState {
   step: string;
@@ -31,14 +35,29 @@ export interface Flow {
   name: string;
   // What the resident calls it (「入力中の〇〇を続けますか」).
   title: string;
+  // The procedures a resident completes in it (counted for スマホアプリを通じた行政手続きの種類).
+  procedures: readonly string[];
   start(context: FlowContext): Promise<FlowOutcome>;
   handle(context: FlowContext, state: FlowState, input: FlowInput): Promise<FlowOutcome>;
   // Whether typed text is an answer at this step (anything, at a free-text step; one of the choices
   // otherwise). Text that is not, and clearly asks something else, is an interruption.
-  recognizes(step: string, text: string): boolean;
+  recognizes(step: string, text: string, understood: IntentResult, data: Record<string, unknown>): boolean;
+  // Where the router's intent for this flow leads when the resident is in no flow (a search, a
+  // list, the first question). Without it, the intent gets its answer from seeds.
+  fromIntent?(context: FlowContext, understood: IntentResult): Promise<FlowOutcome>;
+  // A step that only remembers something (the last search) rather than waiting for an answer:
+  // text it does not recognise ends it quietly, with no "continue?" question and no expiry note.
+  lingers?(step: string): boolean;
+  // Postback actions that begin afresh from a button in an older message (a listing's
+  // 「問い合わせる」, the next page), whatever the resident's state.
+  opens?: readonly string[];
+  // Whether a location or an image message is an answer at this step.
+  acceptsMedia?(step: string, kind: MediaInput["kind"]): boolean;
 }
 
-export function quickReplyText(text: string, labels: { label: string; text?: string; data?: string }[]): messagingApi.TextMessage {
+type TextMessage = messagingApi.TextMessage;
+
+export function quickReplyText(text: string, labels: { label: string; text?: string; data?: string }[]): TextMessage {
   return {
     type: "text",
     text,
@@ -51,4 +70,16 @@ export function quickReplyText(text: string, labels: { label: string; text?: str
       })),
     },
   };
+}
+
+// The last step of a form: what will be sent, with 「送信する」 and 「最初から」 buttons.
+export function confirmQuestion(
+  texts: { prompt: string; send: string; restart: string },
+  summary: string[],
+  buttons: { send: string; restart: string },
+): TextMessage {
+  return quickReplyText(`${texts.prompt}\n\n${summary.join("\n")}`, [
+    { label: texts.send, data: buttons.send },
+    { label: texts.restart, data: buttons.restart },
+  ]);
 }

@@ -1,7 +1,7 @@
 import { fiscalYearOf } from "../intents/entities.js";
 import { nextInquiryReference } from "../store/conversations.js";
 import type { RelocationTexts } from "./flow-texts.js";
-import { quickReplyText, type Flow, type FlowContext, type FlowInput, type FlowOutcome, type FlowState } from "./flow.js";
+import { confirmQuestion, quickReplyText, type Flow, type FlowContext, type FlowInput, type FlowOutcome, type FlowState } from "./flow.js";
 import { postbackData } from "./postback-data.js";
 
 // 移住相談 form: topic → household → where they live now → how to contact them (phone or e-mail,
@@ -26,14 +26,9 @@ export function relocationConsultationFlow(texts: RelocationTexts): Flow {
         `${labels.residence}：${data.residence}`,
         `${labels.contact}：${data.contact_method}${data.contact ? `（${data.contact}）` : ""}`,
         `${labels.details}：${data.details}`,
-      ].join("\n");
+      ];
       return {
-        messages: [
-          quickReplyText(`${texts.confirm.prompt}\n\n${summary}`, [
-            { label: texts.confirm.send, data: postbackData(FLOW, "send") },
-            { label: texts.confirm.restart, data: postbackData(FLOW, "restart") },
-          ]),
-        ],
+        messages: [confirmQuestion(texts.confirm, summary, { send: postbackData(FLOW, "send"), restart: postbackData(FLOW, "restart") })],
         state: { step, data },
       };
     }
@@ -52,6 +47,7 @@ export function relocationConsultationFlow(texts: RelocationTexts): Flow {
   return {
     name: FLOW,
     title: "移住のご相談",
+    procedures: ["移住相談の申し込み"],
     recognizes: (step, text) => (isChoiceStep(step) ? texts[step].choices.includes(text.trim()) : true),
     async start() {
       const first = ask("topic", {});
@@ -70,6 +66,7 @@ export function relocationConsultationFlow(texts: RelocationTexts): Flow {
         }
         return ask(step, data);
       }
+      if (input.kind !== "text") return ask(step, data);
       const text = input.text.trim();
       if (isChoiceStep(step)) {
         const choice = texts[step].choices.find((candidate) => candidate === text);

@@ -41,8 +41,10 @@ export function extractEntities(data: EntityData, language: CompiledLanguage): (
   );
   const areaForms = longestFirst(
     [...new Set(data.areas)].flatMap((area) => {
-      const forms = [area, ...(area.endsWith("町") && [...area].length >= 3 ? [area.slice(0, -1)] : [])];
-      return forms.map((form) => ({ form: normalize(form, language), value: area }));
+      const short = area.endsWith("町") && [...area].length >= 3 ? normalize(area.slice(0, -1), language) : "";
+      // 五日町 without its 町 would be 「5日」, a date: short forms holding a number are not used.
+      const forms = [normalize(area, language), ...(short && !/\d/.test(short) ? [short] : [])];
+      return forms.map((form) => ({ form, value: area }));
     }),
   );
   return (normalized, now) => ({

@@ -10,13 +10,14 @@ export class Sweeper {
     private readonly sweep: () => Promise<unknown>,
     private readonly intervalMs: number,
     private readonly log: Logger,
+    private readonly what = "outbox sweep",
   ) {}
 
   start(): void {
     if (this.#timer) return;
     const tick = () => {
       this.#current = this.sweep()
-        .catch((error) => this.log.error({ err: error }, "outbox sweep failed; will try again"))
+        .catch((error) => this.log.error({ err: error }, `${this.what} failed; will try again`))
         .finally(() => {
           if (this.#timer) this.#timer = setTimeout(tick, this.intervalMs);
         });

@@ -23,7 +23,6 @@ export const botTextsSchema = z.strictObject({
   flow_resume_question: answer,
   resume_button: z.string().min(1).max(20),
   cancel_button: z.string().min(1).max(20),
-  no_open_survey: answer,
   image_received: answer,
   video_received: answer,
   audio_received: answer,

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parse } from "yaml";
 import type { z } from "zod";
-import { kpiFileSchema, listingsFileSchema, surveySchema, type CitySeeds } from "./schemas.js";
+import { futureCafeFileSchema, kpiFileSchema, listingsFileSchema, surveySchema, type CitySeeds } from "./schemas.js";
 
 export const defaultSeedsDir = fileURLToPath(new URL("../../seeds", import.meta.url));
 
@@ -16,10 +16,12 @@ export async function loadSeeds(dir = defaultSeedsDir): Promise<CitySeeds> {
   const surveyFiles = (await readdir(surveyDir)).filter((name) => name.endsWith(".yaml") || name.endsWith(".yml")).sort();
   const surveys = [];
   for (const name of surveyFiles) surveys.push(await readSeedFile(path.join(surveyDir, name), surveySchema));
+  const futureCafe = await readSeedFile(path.join(dir, "future-cafe.yaml"), futureCafeFileSchema);
+  assertUnique(futureCafe.sessions.map((session) => session.code), "future-cafe.yaml: session code");
   assertUnique(kpi.indicators.map((indicator) => indicator.id), "kpi.yaml: indicator id");
   assertUnique(listings.listings.map((listing) => listing.code), "listings.yaml: listing code");
   assertUnique(surveys.map((survey) => survey.slug), "surveys/: survey slug");
-  return { indicators: kpi.indicators, listings: listings.listings, surveys };
+  return { indicators: kpi.indicators, listings: listings.listings, surveys, futureCafeSessions: futureCafe.sessions };
 }
 
 // Reads one YAML seed file and checks it against its schema; the error names the file and the

@@ -81,6 +81,21 @@ export const surveySchema = z.strictObject({
   questions: z.array(surveyQuestionSchema).min(1),
 });
 
+// A ひとよし未来カフェ session. starts_at carries its offset (2027-01-23T14:00:00+09:00) so
+// the time is never read in the server's own time zone.
+export const futureCafeSessionSchema = z.strictObject({
+  code: z.string().regex(/^[A-Za-z0-9-]{1,40}$/, "use ascii letters, digits and hyphens"),
+  town: z.string().min(1),
+  starts_at: z.union([z.iso.datetime({ offset: true }), z.date().transform((date) => date.toISOString())]),
+  place: z.string().min(1),
+  capacity: z.number().int().positive().optional(),
+  status: z.enum(["scheduled", "cancelled"]).default("scheduled"),
+  note: z.string().optional(),
+});
+
+export const futureCafeFileSchema = z.strictObject({ sessions: z.array(futureCafeSessionSchema) });
+
+export type FutureCafeSessionSeed = z.infer<typeof futureCafeSessionSchema>;
 export type KpiIndicatorSeed = z.infer<typeof kpiIndicatorSchema>;
 export type ListingSeed = z.infer<typeof listingSchema>;
 export type SurveySeed = z.infer<typeof surveySchema>;
@@ -89,4 +104,5 @@ export interface CitySeeds {
   indicators: KpiIndicatorSeed[];
   listings: ListingSeed[];
   surveys: SurveySeed[];
+  futureCafeSessions: FutureCafeSessionSeed[];
 }

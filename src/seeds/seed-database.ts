@@ -1,18 +1,19 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../store/database.js";
-import type { CitySeeds, KpiIndicatorSeed, ListingSeed, SurveySeed } from "./schemas.js";
+import type { CitySeeds, FutureCafeSessionSeed, KpiIndicatorSeed, ListingSeed, SurveySeed } from "./schemas.js";
 
 export interface SeedSummary {
   indicators: { inserted: number; updated: number };
   kpiValues: number;
   listings: { inserted: number; kept: number };
   surveys: { inserted: number; kept: number };
+  futureCafeSessions: { inserted: number; kept: number };
 }
 
 // Loads the seeds in one transaction; running it again changes nothing that is already right.
 // - KPI indicators and their yearly figures are the plan's: they are always brought in line with
 //   seeds/kpi.yaml (an indicator's figures are replaced by the file's set).
-// - Listings and surveys belong to staff once loaded (they edit, publish, close them): one is
+// - Listings, surveys and 未来カフェ sessions belong to staff once loaded (they edit, publish, close them): one is
 //   inserted only when its code or slug is absent, and an existing one is never overwritten.
 export async function seedDatabase(db: Kysely<Database>, seeds: CitySeeds): Promise<SeedSummary> {
   return db.transaction().execute(async (trx) => {
@@ -21,6 +22,7 @@ export async function seedDatabase(db: Kysely<Database>, seeds: CitySeeds): Prom
       kpiValues: 0,
       listings: { inserted: 0, kept: 0 },
       surveys: { inserted: 0, kept: 0 },
+      futureCafeSessions: { inserted: 0, kept: 0 },
     };
     for (const [position, indicator] of seeds.indicators.entries()) {
       const existed = await upsertIndicator(trx, indicator, position);
@@ -29,8 +31,29 @@ export async function seedDatabase(db: Kysely<Database>, seeds: CitySeeds): Prom
     }
     for (const listing of seeds.listings) summary.listings[(await insertListingIfAbsent(trx, listing)) ? "inserted" : "kept"] += 1;
     for (const survey of seeds.surveys) summary.surveys[(await insertSurveyIfAbsent(trx, survey)) ? "inserted" : "kept"] += 1;
+    for (const session of seeds.futureCafeSessions) {
+      summary.futureCafeSessions[(await insertSessionIfAbsent(trx, session)) ? "inserted" : "kept"] += 1;
+    }
     return summary;
   });
+}
+
+async function insertSessionIfAbsent(trx: Transaction<Database>, session: FutureCafeSessionSeed): Promise<boolean> {
+  const inserted = await trx
+    .insertInto("future_cafe_sessions")
+    .values({
+      code: session.code,
+      town: session.town,
+      starts_at: session.starts_at,
+      place: session.place,
+      capacity: session.capacity ?? null,
+      status: session.status,
+      note: session.note ?? null,
+    })
+    .onConflict((conflict) => conflict.column("code").doNothing())
+    .returning("id")
+    .executeTakeFirst();
+  return inserted !== undefined;
 }
 
 async function upsertIndicator(trx: Transaction<Database>, indicator: KpiIndicatorSeed, position: number): Promise<boolean> {

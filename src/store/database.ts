@@ -109,7 +109,9 @@ export interface ReportsTable {
 
 export interface ReportPhotosTable {
   id: Generated<string>;
-  report_id: string;
+  // Null while the photo belongs to a report the resident has not sent yet.
+  report_id: string | null;
+  user_id: string | null;
   line_message_id: string | null;
   content_type: string;
   byte_size: number;
@@ -214,7 +216,36 @@ export interface ConversationsTable {
   expires_at: Timestamp;
 }
 
+export interface FutureCafeSessionsTable {
+  id: Generated<string>;
+  code: string;
+  town: string;
+  starts_at: Timestamp;
+  place: string;
+  capacity: number | null;
+  status: ColumnType<"scheduled" | "cancelled", "scheduled" | "cancelled" | undefined, "scheduled" | "cancelled">;
+  note: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export type ReminderState = "none" | "scheduled" | "sent" | "skipped";
+
+export interface FutureCafeSignupsTable {
+  id: Generated<string>;
+  session_id: string;
+  user_id: string;
+  party_size: number;
+  created_at: Timestamp;
+  cancelled_at: NullableTimestamp;
+  reminder_state: ColumnType<ReminderState, ReminderState | undefined, ReminderState>;
+  reminder_due_at: NullableTimestamp;
+  reminder_outbound_id: string | null;
+}
+
 export interface Database {
+  future_cafe_sessions: FutureCafeSessionsTable;
+  future_cafe_signups: FutureCafeSignupsTable;
   conversations: ConversationsTable;
   line_users: LineUsersTable;
   inbox_events: InboxEventsTable;

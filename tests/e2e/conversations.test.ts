@@ -1,57 +1,16 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
 import { sql } from "kysely";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { RunningBot } from "../../src/bot.js";
-import { FakeLineApi } from "../support/fake-line-api.js";
-import { startTestBot } from "../support/bot-harness.js";
+import { describe, expect, it } from "vitest";
+import { botFixture } from "../support/bot-fixture.js";
+import { conversationDriver } from "../support/conversation-driver.js";
 import { testDatabases } from "../support/test-store.js";
 import { events, newUserId, sendEvents, waitFor } from "../support/webhook-client.js";
 
 // Multi-turn conversations driven end to end: signed webhooks in, each answer checked at the fake
 // LINE API (whose every body is validated against LINE's OpenAPI document), rows checked after.
 describe.each(testDatabases)("conversations on $name", (database) => {
-  let lineApi: FakeLineApi;
-  let target: Awaited<ReturnType<typeof database.create>>["target"];
-  let drop: () => Promise<void>;
-  let dataDir: string;
-  const bots: RunningBot[] = [];
-
-  beforeEach(async () => {
-    lineApi = await new FakeLineApi().start();
-    dataDir = await mkdtemp(path.join(tmpdir(), "hitoyoshi-conv-"));
-    const created = await database.create({ dataDir });
-    target = created.target;
-    drop = created.drop;
-  });
-  afterEach(async () => {
-    for (const bot of bots.splice(0)) await bot.stop();
-    await lineApi.stop();
-    await drop();
-    await rm(dataDir, { recursive: true, force: true });
-    expect(lineApi.invalidBodies).toEqual([]);
-  });
-
-  const start = async () => {
-    const bot = await startTestBot(target, lineApi.url);
-    bots.push(bot);
-    return bot;
-  };
-  const replies = () => lineApi.to("/v2/bot/message/reply");
-  // Sends one event and returns the messages of the reply it produced.
-  const say = async (bot: RunningBot, event: Record<string, unknown> & { replyToken?: string }) => {
-    await sendEvents(bot.url, [event]);
-    const reply = await waitFor(async () => replies().find((request) => request.body.replyToken === event.replyToken), `the reply to ${String(event.type)}`);
-    return reply.body.messages as { type: string; text: string; quickReply?: { items: { action: Record<string, string> }[] } }[];
-  };
-  const tap = (messages: Awaited<ReturnType<typeof say>>, label: string) => {
-    const item = messages.flatMap((message) => message.quickReply?.items ?? []).find((candidate) => candidate.action.label === label);
-    if (!item) throw new Error(`no button "${label}" in ${JSON.stringify(messages.map((message) => message.quickReply?.items.map((i) => i.action.label)))}`);
-    return item.action;
-  };
-  const press = (userId: string, action: Record<string, string>) =>
-    action.type === "postback" ? events.postback(userId, action.data!) : events.text(userId, action.text!);
+  const fixture = botFixture(database);
+  const { say, tap, press, replies } = conversationDriver(() => fixture.lineApi);
+  const start = () => fixture.start();
 
   it("takes a relocation consultation from question to inquiry with a reference number", async () => {
     const bot = await start();
@@ -107,8 +66,7 @@ describe.each(testDatabases)("conversations on $name", (database) => {
     const userId = newUserId();
     let messages = await say(bot, events.postback(userId, "v1|relocation|start|"));
     messages = await say(bot, press(userId, tap(messages, "仕事")));
-    await bot.stop();
-    bots.splice(bots.indexOf(bot), 1);
+    await fixture.stop(bot);
 
     bot = await start();
     messages = await say(bot, events.text(userId, "住民票はコンビニで取れますか"));

@@ -16,6 +16,7 @@ export async function startTestBot(
     LINE_CHANNEL_SECRET: TEST_CHANNEL_SECRET,
     LINE_CHANNEL_ACCESS_TOKEN: TEST_ACCESS_TOKEN,
     LINE_API_BASE_URL: lineApiUrl,
+    LINE_DATA_API_BASE_URL: lineApiUrl,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? "silent",
     ...options.env,
   });

@@ -17,12 +17,18 @@ export class FakeLineApi {
   readonly requests: RecordedRequest[] = [];
   readonly invalidBodies: { path: string; errors: string[] }[] = [];
   #scripted: { path: string; status: number; body: unknown }[] = [];
+  #contents = new Map<string, { bytes: Buffer; contentType: string }>();
   #server: Server | null = null;
   url = "";
 
   // The next request to `path` gets this answer instead of success (queued in order).
   failNext(path: string, status: number, body: unknown = { message: `scripted ${status}` }): void {
     this.#scripted.push({ path, status, body });
+  }
+
+  // What GET /v2/bot/message/{messageId}/content answers (as api-data.line.me does).
+  setContent(messageId: string, bytes: Buffer, contentType = "image/jpeg"): void {
+    this.#contents.set(messageId, { bytes, contentType });
   }
 
   async start(): Promise<this> {
@@ -41,6 +47,13 @@ export class FakeLineApi {
       if (scriptedIndex >= 0) {
         const [entry] = this.#scripted.splice(scriptedIndex, 1);
         res.status(entry!.status).json(entry!.body);
+        return;
+      }
+      const content = /^\/v2\/bot\/message\/(\d+)\/content$/.exec(req.path);
+      if (req.method === "GET" && content) {
+        const stored = this.#contents.get(content[1]!);
+        if (!stored) res.status(404).json({ message: "Not found" });
+        else res.status(200).type(stored.contentType).send(stored.bytes);
         return;
       }
       res.status(200).json({ sentMessages: [{ id: "1", quoteToken: "q" }] });
