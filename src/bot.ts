@@ -73,17 +73,6 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
 
   let worker: InboxWorker | null = null;
   const inbox = servesWebhook ? new InboxWriter(store.db, () => worker?.wake()) : null;
-  const app = buildApp({
-    db: store.db,
-    log,
-    channelSecret: config.line.channelSecret,
-    inbox,
-    devChat: config.devChat && captured && servesWebhook ? { botName: texts.bot_name, captured } : null,
-  });
-  const server = await listen(app, config.port, overrides.host ?? "0.0.0.0");
-  const port = (server.address() as AddressInfo).port;
-  const url = `http://127.0.0.1:${port}`;
-
   // The local stand-in for the LINE API listens on a loopback port of its own: the SDK resolves
   // "/v2/bot/..." against the host, so it cannot live under a path of the main app.
   const standIn = useStandIn && captured ? await startStandIn(config.line.channelAccessToken, captured) : null;
@@ -97,6 +86,17 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     ...defaultDispatcherOptions(workerOptions.workerId),
     ...overrides.dispatcher,
   });
+  const app = buildApp({
+    db: store.db,
+    log,
+    channelSecret: config.line.channelSecret,
+    inbox,
+    devChat: config.devChat && captured && servesWebhook ? { botName: texts.bot_name, captured } : null,
+    staff: servesWebhook ? { secureCookies: config.production, deliver: (ids) => dispatcher.deliver(ids) } : null,
+  });
+  const server = await listen(app, config.port, overrides.host ?? "0.0.0.0");
+  const port = (server.address() as AddressInfo).port;
+  const url = `http://127.0.0.1:${port}`;
   const sweeper = new Sweeper(() => dispatcher.deliverDue(), overrides.sweepIntervalMs ?? 2_000, log);
   const now = overrides.now ?? (() => new Date());
   const jobs = new Sweeper(

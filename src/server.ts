@@ -6,6 +6,7 @@ import type { InboxWriter } from "./inbox/inbox-writer.js";
 import { webhookRouter } from "./line/webhook-route.js";
 import { devChatRouter } from "./devchat/devchat-route.js";
 import type { CapturedRequests } from "./devchat/line-api-standin.js";
+import { staffConsole, type StaffConsoleOptions } from "./staff/staff-router.js";
 
 export interface AppParts {
   db: Kysely<Database>;
@@ -14,6 +15,8 @@ export interface AppParts {
   // Absent for a worker-only process: it serves health checks and nothing else.
   inbox: InboxWriter | null;
   devChat: { botName: string; captured: CapturedRequests } | null;
+  // The staff console, where this process serves web requests.
+  staff: StaffConsoleOptions | null;
 }
 
 // Builds the express app from its parts; the parts hold the logic.
@@ -37,6 +40,7 @@ export function buildApp(parts: AppParts): Express {
 
   if (parts.inbox) app.use(webhookRouter({ channelSecret: parts.channelSecret, inbox: parts.inbox, log: parts.log }));
   if (parts.devChat) app.use(devChatRouter({ channelSecret: parts.channelSecret, ...parts.devChat }));
+  if (parts.staff) app.use(staffConsole(parts.db, parts.staff));
 
   app.use((_req, res) => {
     res.status(404).json({ error: "not found" });

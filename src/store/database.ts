@@ -86,6 +86,7 @@ export interface InquiriesTable {
   subject: string | null;
   details: JSONColumnType<Record<string, unknown>, string | undefined, string>;
   listing_id: string | null;
+  assignee_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
   closed_at: NullableTimestamp;
@@ -102,6 +103,7 @@ export interface ReportsTable {
   address: string | null;
   latitude: number | null;
   longitude: number | null;
+  assignee_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
   closed_at: NullableTimestamp;
@@ -243,7 +245,55 @@ export interface FutureCafeSignupsTable {
   reminder_outbound_id: string | null;
 }
 
+export type StaffRole = "admin" | "staff";
+
+export interface StaffUsersTable {
+  id: Generated<string>;
+  login_id: string;
+  display_name: string;
+  department: string;
+  role: StaffRole;
+  password_hash: string;
+  failed_logins: ColumnType<number, number | undefined, number>;
+  locked_until: NullableTimestamp;
+  disabled_at: NullableTimestamp;
+  created_at: Timestamp;
+  last_login_at: NullableTimestamp;
+}
+
+export interface StaffSessionsTable {
+  id: string;
+  staff_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<string>;
+  staff_id: string | null;
+  action: string;
+  target_type: string | null;
+  target_id: string | null;
+  detail: JSONColumnType<Record<string, unknown>, string | undefined, string>;
+  at: Timestamp;
+}
+
+export interface CaseNotesTable {
+  id: Generated<string>;
+  case_type: "inquiry" | "report";
+  case_id: string;
+  staff_id: string | null;
+  body: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
+  staff_users: StaffUsersTable;
+  staff_sessions: StaffSessionsTable;
+  audit_log: AuditLogTable;
+  case_notes: CaseNotesTable;
   future_cafe_sessions: FutureCafeSessionsTable;
   future_cafe_signups: FutureCafeSignupsTable;
   conversations: ConversationsTable;

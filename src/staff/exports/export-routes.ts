@@ -1,0 +1,64 @@
+import express, { type Router } from "express";
+import type { Kysely } from "kysely";
+import type { Database } from "../../store/database.js";
+import { audit } from "../audit.js";
+import { parseCaseFilters } from "../inquiries/inquiry-filters.js";
+import { categoryLabel, DETAIL_LABELS, STATUS_LABELS } from "../labels.js";
+import { dateTime } from "../views.js";
+import { csvDocument } from "./csv.js";
+import { japanDayEnd, japanDayStart } from "../inquiries/inquiry-filters.js";
+
+// CSV downloads for Excel. Inquiries follow the inbox's filters (and the staff member's
+// department); at most EXPORT_LIMIT rows per file — narrow the date range for more.
+const EXPORT_LIMIT = 50_000;
+
+export function exportRoutes(db: Kysely<Database>): Router {
+  const router = express.Router();
+  router.get("/staff/api/exports/inquiries.csv", async (req, res) => {
+    const staff = req.staff!;
+    const filters = parseCaseFilters(req.query);
+    let query = db
+      .selectFrom("inquiries")
+      .leftJoin("staff_users as assignee", "assignee.id", "inquiries.assignee_id")
+      .select([
+        "inquiries.reference_no",
+        "inquiries.category",
+        "inquiries.status",
+        "inquiries.department",
+        "inquiries.subject",
+        "inquiries.details",
+        "inquiries.created_at",
+        "inquiries.closed_at",
+        "assignee.display_name as assignee",
+      ]);
+    if (staff.role !== "admin") query = query.where("inquiries.department", "=", staff.department);
+    if (filters.category) query = query.where("inquiries.category", "=", filters.category);
+    if (filters.status) query = query.where("inquiries.status", "=", filters.status);
+    if (filters.department) query = query.where("inquiries.department", "=", filters.department);
+    if (filters.from) query = query.where("inquiries.created_at", ">=", japanDayStart(filters.from));
+    if (filters.to) query = query.where("inquiries.created_at", "<", japanDayEnd(filters.to));
+    const rows = await query.orderBy("inquiries.created_at").limit(EXPORT_LIMIT).execute();
+    const detailKeys = Object.keys(DETAIL_LABELS);
+    const csv = csvDocument(
+      ["受付番号", "種類", "状態", "担当課", "件名", "担当者", "受付日時", "完了日時", ...detailKeys.map((key) => DETAIL_LABELS[key]!)],
+      rows.map((row) => [
+        row.reference_no,
+        categoryLabel(row.category),
+        STATUS_LABELS[row.status],
+        row.department,
+        row.subject,
+        row.assignee,
+        dateTime(row.created_at),
+        row.closed_at ? dateTime(row.closed_at) : "",
+        ...detailKeys.map((key) => {
+          const value = (row.details ?? {})[key];
+          return Array.isArray(value) ? value.join("、") : value;
+        }),
+      ]),
+    );
+    await audit(db, staff, "inquiry.export", null, { rows: rows.length, filters: { ...filters, q: undefined } });
+    const name = `inquiries-${filters.from ?? "all"}-${filters.to ?? "now"}.csv`;
+    res.set({ "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${name}"` }).send(csv);
+  });
+  return router;
+}

@@ -1,0 +1,131 @@
+import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
+import type { CaseStatus, Database } from "../../store/database.js";
+import type { StaffPrincipal } from "../sessions.js";
+import { japanDayEnd, japanDayStart, likePattern, type CaseFilters } from "./inquiry-filters.js";
+
+// The inquiry inbox's reads. A staff member sees their department's inquiries; an admin sees all.
+// Another department's inquiry is simply not found (404), so nothing about it leaks.
+export const PAGE_SIZE = 50;
+
+type InquiryQuery = SelectQueryBuilder<Database, "inquiries", object>;
+
+function scoped(db: Kysely<Database>, staff: StaffPrincipal): InquiryQuery {
+  const query = db.selectFrom("inquiries");
+  return staff.role === "admin" ? query : query.where("inquiries.department", "=", staff.department);
+}
+
+function filtered(query: InquiryQuery, filters: CaseFilters, options: { withStatus: boolean }): InquiryQuery {
+  let q = query;
+  if (filters.category) q = q.where("inquiries.category", "=", filters.category);
+  if (options.withStatus && filters.status) q = q.where("inquiries.status", "=", filters.status);
+  if (filters.department) q = q.where("inquiries.department", "=", filters.department);
+  if (filters.from) q = q.where("inquiries.created_at", ">=", japanDayStart(filters.from));
+  if (filters.to) q = q.where("inquiries.created_at", "<", japanDayEnd(filters.to));
+  if (filters.q) {
+    const pattern = likePattern(filters.q);
+    q = q.where((eb) =>
+      eb.or([
+        eb("inquiries.reference_no", "ilike", pattern),
+        eb("inquiries.subject", "ilike", pattern),
+        eb(sql<string>`inquiries.details::text`, "ilike", pattern),
+        eb.exists(
+          eb
+            .selectFrom("messages")
+            .select(sql`1`.as("one"))
+            .whereRef("messages.user_id", "=", "inquiries.user_id")
+            .where("messages.direction", "=", "in")
+            .where("messages.text", "ilike", pattern),
+        ),
+      ]),
+    );
+  }
+  return q;
+}
+
+export async function listInquiries(db: Kysely<Database>, staff: StaffPrincipal, filters: CaseFilters) {
+  const rows = await filtered(scoped(db, staff), filters, { withStatus: true })
+    .leftJoin("staff_users as assignee", "assignee.id", "inquiries.assignee_id")
+    .select([
+      "inquiries.id",
+      "inquiries.reference_no",
+      "inquiries.category",
+      "inquiries.status",
+      "inquiries.department",
+      "inquiries.subject",
+      "inquiries.created_at",
+      "inquiries.updated_at",
+      "assignee.display_name as assignee",
+    ])
+    .orderBy("inquiries.created_at", "desc")
+    .orderBy("inquiries.id", "desc")
+    .limit(PAGE_SIZE + 1)
+    .offset((filters.page - 1) * PAGE_SIZE)
+    .execute();
+  return { rows: rows.slice(0, PAGE_SIZE), hasMore: rows.length > PAGE_SIZE };
+}
+
+// Counts per status under the other filters (so the status tabs say what each would show).
+export async function countInquiriesByStatus(db: Kysely<Database>, staff: StaffPrincipal, filters: CaseFilters): Promise<Record<CaseStatus, number>> {
+  const rows = await filtered(scoped(db, staff), filters, { withStatus: false })
+    .select(["inquiries.status", (eb) => eb.fn.countAll<string>().as("n")])
+    .groupBy("inquiries.status")
+    .execute();
+  const counts: Record<CaseStatus, number> = { new: 0, in_progress: 0, closed: 0 };
+  for (const row of rows) counts[row.status] = Number(row.n);
+  return counts;
+}
+
+export async function findInquiry(db: Kysely<Database>, staff: StaffPrincipal, id: string) {
+  if (!/^\d{1,18}$/.test(id)) return undefined;
+  return scoped(db, staff)
+    .leftJoin("vacant_house_listings as listing", "listing.id", "inquiries.listing_id")
+    .leftJoin("line_users as resident", "resident.user_id", "inquiries.user_id")
+    .selectAll("inquiries")
+    .select(["listing.code as listing_code", "listing.title as listing_title", "resident.follow_state"])
+    .where("inquiries.id", "=", id)
+    .executeTakeFirst();
+}
+
+export async function conversationOf(db: Kysely<Database>, userId: string, limit = 200) {
+  const rows = await db
+    .selectFrom("messages")
+    .select(["id", "direction", "message_type", "text", "payload", "created_at"])
+    .where("user_id", "=", userId)
+    .orderBy("created_at", "desc")
+    .orderBy("id", "desc")
+    .limit(limit)
+    .execute();
+  return rows.reverse();
+}
+
+export async function notesOf(db: Kysely<Database>, caseType: "inquiry" | "report", caseId: string) {
+  return db
+    .selectFrom("case_notes")
+    .leftJoin("staff_users", "staff_users.id", "case_notes.staff_id")
+    .select(["case_notes.body", "case_notes.created_at", "staff_users.display_name as author"])
+    .where("case_type", "=", caseType)
+    .where("case_id", "=", caseId)
+    .orderBy("case_notes.created_at")
+    .execute();
+}
+
+export async function historyOf(db: Kysely<Database>, targetType: string, targetId: string) {
+  return db
+    .selectFrom("audit_log")
+    .leftJoin("staff_users", "staff_users.id", "audit_log.staff_id")
+    .select(["audit_log.action", "audit_log.detail", "audit_log.at", "staff_users.display_name as who"])
+    .where("target_type", "=", targetType)
+    .where("target_id", "=", targetId)
+    .orderBy("audit_log.at", "desc")
+    .limit(50)
+    .execute();
+}
+
+export async function colleaguesOf(db: Kysely<Database>, department: string) {
+  return db.selectFrom("staff_users").select(["id", "display_name"]).where("department", "=", department).where("disabled_at", "is", null).orderBy("display_name").execute();
+}
+
+export async function departments(db: Kysely<Database>): Promise<string[]> {
+  const rows = await db.selectFrom("staff_users").select("department").distinct().orderBy("department").execute();
+  return rows.map((row) => row.department);
+}

@@ -1,0 +1,84 @@
+import type { CaseStatus } from "../store/database.js";
+import { html, type SafeHtml } from "./html.js";
+import { STATUS_LABELS } from "./labels.js";
+import { filtersQuery, type CaseFilters } from "./inquiries/inquiry-filters.js";
+
+// Pieces shared by the console's pages.
+const JST = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
+export function dateTime(date: Date | string): string {
+  return JST.format(new Date(date));
+}
+
+export function statusTabs(path: string, filters: CaseFilters, counts: Record<CaseStatus, number>): SafeHtml {
+  const total = counts.new + counts.in_progress + counts.closed;
+  const tab = (status: CaseStatus | undefined, label: string, count: number) =>
+    html`<a href="${path}${filtersQuery(filters, { status, page: 1 })}"${filters.status === status ? html` aria-current="true"` : ""}>${label} <b>${count.toLocaleString("ja-JP")}</b></a>`;
+  return html`<nav class="tabs" aria-label="状態">${tab(undefined, "すべて", total)}${(Object.keys(STATUS_LABELS) as CaseStatus[]).map((status) => tab(status, STATUS_LABELS[status], counts[status]))}</nav>`;
+}
+
+export function pager(path: string, filters: CaseFilters, hasMore: boolean): SafeHtml {
+  if (filters.page === 1 && !hasMore) return html``;
+  return html`<nav class="pager" aria-label="ページ">
+${filters.page > 1 ? html`<a href="${path}${filtersQuery(filters, { page: filters.page - 1 })}">← 前へ</a>` : ""}
+<span>${filters.page}ページ目</span>
+${hasMore ? html`<a href="${path}${filtersQuery(filters, { page: filters.page + 1 })}">次へ →</a>` : ""}
+</nav>`;
+}
+
+interface MessageRow {
+  direction: "in" | "out";
+  message_type: string;
+  text: string | null;
+  payload: Record<string, unknown> | null;
+  created_at: Date;
+}
+
+export function conversationView(messages: MessageRow[]): SafeHtml {
+  if (messages.length === 0) return html`<p class="empty">やりとりはまだありません。</p>`;
+  return html`<ol class="chat">${messages.map(
+    (message) => html`<li class="${message.direction === "in" ? "resident" : "bot"}">
+<span class="meta">${message.direction === "in" ? "住民" : "市"}・${dateTime(message.created_at)}</span>
+<span class="bubble">${describe(message)}</span></li>`,
+  )}</ol>`;
+}
+
+function describe(message: MessageRow): string {
+  if (message.text) return message.text;
+  switch (message.message_type) {
+    case "image":
+      return "（画像）";
+    case "sticker":
+      return "（スタンプ）";
+    case "location":
+      return "（位置情報）";
+    case "postback":
+      return "（ボタンを押しました）";
+    case "flex":
+    case "template":
+      return "（カード形式のメッセージ）";
+    default:
+      return `（${message.message_type}）`;
+  }
+}
+
+export function notesView(notes: { body: string; created_at: Date; author: string | null }[]): SafeHtml {
+  if (notes.length === 0) return html`<p class="empty">メモはありません。</p>`;
+  return html`<ul class="notes">${notes.map((note) => html`<li><span class="meta">${note.author ?? "（削除された職員）"}・${dateTime(note.created_at)}</span><span class="pre">${note.body}</span></li>`)}</ul>`;
+}
+
+const ACTION_LABELS: Record<string, string> = {
+  "inquiry.reply": "LINEで返信",
+  "inquiry.update": "状態・担当者を更新",
+  "inquiry.note": "メモを追加",
+  "report.update": "状態・担当者を更新",
+  "report.note": "メモを追加",
+  "inquiry.export": "CSVに出力",
+};
+
+export function historyView(entries: { action: string; at: Date; who: string | null; detail: Record<string, unknown> }[]): SafeHtml {
+  if (entries.length === 0) return html`<p class="empty">記録はありません。</p>`;
+  return html`<ul class="history">${entries.map((entry) => {
+    const change = typeof entry.detail.to === "string" && entry.detail.to in STATUS_LABELS ? `（→ ${STATUS_LABELS[entry.detail.to as CaseStatus]}）` : "";
+    return html`<li>${dateTime(entry.at)} ${entry.who ?? "—"}：${ACTION_LABELS[entry.action] ?? entry.action}${change}</li>`;
+  })}</ul>`;
+}
