@@ -6,6 +6,8 @@ const SECTIONS = [
   { path: "/staff/inquiries", label: "問い合わせ" },
   { path: "/staff/reports", label: "通報" },
   { path: "/staff/kpi", label: "KPI" },
+  { path: "/staff/surveys", label: "アンケート" },
+  { path: "/staff/listings", label: "空き家バンク" },
 ] as const;
 
 export function page(options: { title: string; staff?: StaffPrincipal; current?: string; body: SafeHtml }): string {

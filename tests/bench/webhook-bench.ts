@@ -4,17 +4,30 @@ import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { closedLoop, openLoop, percentile, type RunResult } from "./load.js";
+import { baselineConversations, mixedConversations } from "./conversation-scripts.js";
+import { conversationLoad, RecordingLineApi, type ConversationLoadResult } from "./reply-latency.js";
 
 // npm run bench:webhook — our webhook (signature, checks, durable inbox insert) against a bare
 // express + @line/bot-sdk handler that acks without storing, in the same run, on real Postgres.
 // Servers run as child processes; this process only generates load (2 cores: one each, roughly).
+// Then ack → reply: residents following scripted conversations (conversation-scripts.ts) at a
+// fixed event rate against ours (all), with the LINE API stand-in in this process (reply-latency.ts),
+// for a trivial single-turn baseline and the mixed flows, in the same run.
+// BENCH_SECONDS (default 8) per measured run; BENCH_ONLY=ack or BENCH_ONLY=reply runs one part;
+// BENCH_REPLY_RATE (default 200 ev/s) and BENCH_THINK_MS (default 500) shape the ack → reply part.
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const adminUrl = process.env.BENCH_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const benchDb = "hitoyoshi_bench";
 const secret = "bench-channel-secret";
 const seconds = Number(process.env.BENCH_SECONDS ?? 8);
+const only = process.env.BENCH_ONLY ?? "";
+const replyRate = Number(process.env.BENCH_REPLY_RATE ?? 200);
+const thinkMs = Number(process.env.BENCH_THINK_MS ?? 500);
+// BENCH_PROFILE_DIR: write a V8 CPU profile of the bot of the ack → reply part there (open it in Chrome DevTools).
+const profileDir = process.env.BENCH_PROFILE_DIR ?? "";
 const children: ChildProcess[] = [];
+const stopping = new Set<ChildProcess>();
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -27,18 +40,21 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startChild(script: string, env: Record<string, string>): Promise<{ url: string; child: ChildProcess }> {
+async function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, ["--import", "tsx", script], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? "", PORT: String(port), LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "ignore", "inherit"],
   });
   children.push(child);
+  child.once("exit", (code, signal) => {
+    if (!stopping.has(child)) console.error(`${script} exited unexpectedly (${signal ?? `code ${code}`})`);
+  });
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
-    if (child.exitCode !== null) throw new Error(`${script} exited with ${child.exitCode}`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${script} exited with ${child.signalCode ?? child.exitCode}`);
     const ready = await fetch(`${url}/readyz`).then((response) => response.ok, () => false);
     if (ready) return { url, child };
     if (Date.now() > deadline) throw new Error(`${script} did not become ready`);
@@ -47,7 +63,8 @@ async function startChild(script: string, env: Record<string, string>): Promise<
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  stopping.add(child);
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
   await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 15_000))]);
@@ -89,20 +106,95 @@ const line = (name: string, result: RunResult) => {
   };
 };
 
-async function ourServer(role: "web" | "all", fakeLineApi: string) {
+async function ourServer(role: "web" | "all", fakeLineApi: string, nodeArgs: string[] = []) {
   await admin(`drop database if exists ${benchDb}`);
   await admin(`create database ${benchDb}`);
-  return startChild("src/main.ts", {
-    DATABASE_URL: benchDatabaseUrl(),
-    LINE_CHANNEL_SECRET: secret,
-    LINE_CHANNEL_ACCESS_TOKEN: "bench-access-token",
-    LINE_API_BASE_URL: fakeLineApi,
-    APP_ROLE: role,
-  });
+  return startChild(
+    "src/main.ts",
+    {
+      DATABASE_URL: benchDatabaseUrl(),
+      LINE_CHANNEL_SECRET: secret,
+      LINE_CHANNEL_ACCESS_TOKEN: "bench-access-token",
+      LINE_API_BASE_URL: fakeLineApi,
+      LINE_DATA_API_BASE_URL: fakeLineApi,
+      APP_ROLE: role,
+    },
+    nodeArgs,
+  );
+}
+
+const ms = (value: number) => value.toFixed(1).padStart(7);
+// padEnd by display width: CJK characters take two columns in a terminal.
+const padCells = (text: string, width: number) => text + " ".repeat(Math.max(0, width - [...text].reduce((sum, char) => sum + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(char) ? 2 : 1), 0)));
+const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
+
+function replyHeader(): string {
+  return `${"traffic".padEnd(34)} ${"sent".padStart(5)} ${"acked".padStart(6)} ${"replied".padStart(7)} ${"missing".padStart(7)}  ${"p50".padStart(7)} ${"p95".padStart(7)} ${"p99".padStart(7)} ${"max".padStart(7)}  ${"ack p99".padStart(7)}   CPU of ${cpus().length} cores: machine = generator + bot + postgres + other`;
+}
+
+function replyRow(name: string, result: ConversationLoadResult): string {
+  const l = result.ackToReplyMs;
+  const { cpu } = result;
+  return `${name.padEnd(34)} ${String(result.sent).padStart(5)} ${String(result.acked).padStart(6)} ${String(result.replied).padStart(7)} ${String(result.missing).padStart(7)}  ${ms(percentile(l, 50))} ${ms(percentile(l, 95))} ${ms(percentile(l, 99))} ${ms(l.length ? Math.max(...l) : Number.NaN)}  ${ms(percentile(result.dueToAckMs, 99))}   ${pct(cpu.machine)} = ${pct(cpu.generator)} + ${pct(cpu.bot)} + ${pct(cpu.postgres)} + ${pct(cpu.other)}`;
+}
+
+// ack → reply, on a fresh database, for the baseline and then the mixed flows, against one bot.
+async function replyLatency(): Promise<string[]> {
+  const lineApi = await new RecordingLineApi().start();
+  try {
+    return await replyLatencyAgainst(lineApi);
+  } finally {
+    await lineApi.stop();
+  }
+}
+
+async function replyLatencyAgainst(lineApi: RecordingLineApi): Promise<string[]> {
+  const ours = await ourServer("all", lineApi.url, profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
+  const options = { rate: replyRate, seconds, warmUpSeconds: 2, thinkMs, graceMs: 15_000, botPid: ours.child.pid ?? -1 };
+  console.log(`\nack → reply: the webhook's 200 reaching the load generator → the bot's reply request reaching the fake LINE API (same process, same clock)`);
+  console.log(`ours (all), real Postgres, ${replyRate} ev/s open loop, ${seconds} s measured after 2 s warm-up, residents pause ${thinkMs} ms between an answer and their next step; ms`);
+  console.log(replyHeader());
+  const baseline = await conversationLoad(ours.url, secret, lineApi, baselineConversations, { ...options, seed: 1 });
+  console.log(replyRow("baseline: stickers, greetings", baseline));
+  const mixed = await conversationLoad(ours.url, secret, lineApi, mixedConversations, { ...options, seed: 2 });
+  console.log(replyRow("mixed flows", mixed));
+  await stopChild(ours.child);
+
+  console.log(`mixed flows by conversation:`);
+  for (const conversation of mixedConversations) {
+    const l = mixed.ackToReplyByConversation.get(conversation.name) ?? [];
+    console.log(`  ${padCells(conversation.name, 40)} ${String(l.length).padStart(5)} events  p50 ${ms(percentile(l, 50))}  p99 ${ms(percentile(l, 99))}  max ${ms(l.length ? Math.max(...l) : Number.NaN)}`);
+  }
+  for (const [name, result] of [["baseline", baseline], ["mixed flows", mixed]] as const) {
+    console.log(
+      `${name}: ${result.conversationsStarted} conversations started, ${result.conversationsFinished} finished, ${result.deviations} script deviations; ` +
+        `${result.ackErrors} ack errors, ${result.pushes} pushes, ${result.missingAll} missing replies incl. warm-up, ${result.repliesBeforeAck} replies before their ack, ` +
+        `${result.duplicateReplies} duplicate and ${result.unknownReplies} unknown or late replies; load generator event-loop delay p99 ${result.generatorLoopDelayP99Ms.toFixed(1)} ms; ` +
+        `bot CPU ${((result.cpu.bot * cpus().length * result.seconds * 1000) / result.repliesInWindow).toFixed(1)} ms per answered event (${result.repliesInWindow} answered in the window)`,
+    );
+    for (const example of result.deviationExamples) console.log(`  deviation: ${example}`);
+  }
+
+  const p99 = percentile(mixed.ackToReplyMs, 99);
+  const baseP99 = percentile(baseline.ackToReplyMs, 99);
+  const missing = mixed.missingAll + baseline.missingAll + mixed.ackErrors + baseline.ackErrors;
+  const deviations = mixed.deviations + baseline.deviations;
+  const other = Math.max(mixed.cpu.other, baseline.cpu.other);
+  return [
+    `p99 ack → reply at ${replyRate} ev/s, mixed flows: ${p99.toFixed(1)} ms (baseline stickers/greetings ${baseP99.toFixed(1)} ms, ×${(p99 / baseP99).toFixed(2)}; target < 100 ms): ${p99 < 100 ? "PASS" : "MISS"}` +
+      (other > 0.1 ? ` — NOT REPRESENTATIVE: other processes used ${pct(other)} of the CPU during the run` : ""),
+    `replies: ${mixed.replied + baseline.replied} of ${mixed.sent + baseline.sent} measured events answered; ${missing} missing or not acked, ${deviations} script deviations (target 0): ${missing === 0 && deviations === 0 ? "PASS" : "MISS"}`,
+  ];
 }
 
 async function main(): Promise<void> {
   console.log(`bench:webhook — ${cpus().length} cores (${cpus()[0]?.model ?? "?"}), node ${process.version}, ${seconds} s per run`);
+  if (only === "reply") {
+    const summary = await replyLatency();
+    console.log("\nsummary");
+    for (const text of summary) console.log(text);
+    return;
+  }
   const fake = await startChild("tests/bench/fake-line-api-server.ts", {});
   const report: string[] = [];
   const results: Record<string, { rate: number; p99: number; errors: number }> = {};
@@ -132,6 +224,7 @@ async function main(): Promise<void> {
     await stopChild(ours.child);
   }
   await stopChild(fake.child);
+  const replySummary = only === "ack" ? [] : await replyLatency();
 
   const ratio = (key: string) => (results[key]!.rate / results.bareMax!.rate) * 100;
   console.log("\nsummary");
@@ -141,9 +234,11 @@ async function main(): Promise<void> {
     const p99 = results[key]!.p99;
     console.log(`p99 ack latency at 1000 ev/s, ours (${key.replace("1000", "")}): ${p99.toFixed(1)} ms (bare ${results.bare1000!.p99.toFixed(1)} ms; target < 50 ms): ${p99 < 50 ? "PASS" : "MISS"}`);
   }
+  for (const text of replySummary) console.log(text);
 }
 
 const cleanup = () => {
+  for (const child of children) stopping.add(child);
   for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
 };
 process.on("SIGINT", () => {
