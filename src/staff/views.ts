@@ -35,7 +35,8 @@ interface MessageRow {
 
 export function conversationView(messages: MessageRow[]): SafeHtml {
   if (messages.length === 0) return html`<p class="empty">やりとりはまだありません。</p>`;
-  return html`<ol class="chat">${messages.map(
+  // Newest first in the markup, shown bottom-up (column-reverse): the box opens on the latest.
+  return html`<ol class="chat" reversed>${[...messages].reverse().map(
     (message) => html`<li class="${message.direction === "in" ? "resident" : "bot"}">
 <span class="meta">${message.direction === "in" ? "住民" : "市"}・${dateTime(message.created_at)}</span>
 <span class="bubble">${describe(message)}</span></li>`,
