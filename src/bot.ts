@@ -14,6 +14,7 @@ import { createRouter } from "./intents/router.js";
 import { createConversationEngine } from "./flows/conversation-engine.js";
 import { loadFlowTexts } from "./flows/flow-texts.js";
 import { dropAbandonedReportPhotos, queueDueReminders } from "./flows/future-cafe/cafe-reminders.js";
+import { applyRetention } from "./staff/privacy/retention.js";
 import { createContentFetcher } from "./line/content-client.js";
 import { createLineSender } from "./line/line-client.js";
 import { OutboundDispatcher, defaultDispatcherOptions, type DispatcherOptions } from "./line/outbound-dispatcher.js";
@@ -92,7 +93,7 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     channelSecret: config.line.channelSecret,
     inbox,
     devChat: config.devChat && captured && servesWebhook ? { botName: texts.bot_name, captured } : null,
-    staff: servesWebhook ? { secureCookies: config.production, deliver: (ids) => dispatcher.deliver(ids) } : null,
+    staff: servesWebhook ? { secureCookies: config.production, deliver: (ids) => dispatcher.deliver(ids), reports: flowTexts.report, procedures: conversations.procedures, now: overrides.now, listings: { publicBaseUrl: config.publicBaseUrl, department: flowTexts.vacantHouse.department }, retentionDays: config.retentionDays } : null,
   });
   const server = await listen(app, config.port, overrides.host ?? "0.0.0.0");
   const port = (server.address() as AddressInfo).port;
@@ -105,6 +106,8 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
       if (ids.length > 0) log.info({ reminders: ids.length }, "未来カフェ reminders queued");
       await dispatcher.deliver(ids);
       await dropAbandonedReportPhotos(store.db, now());
+      const retained = await applyRetention(store.db, config.retentionDays, now());
+      if (retained.inquiries + retained.reports > 0) log.info(retained, "personal data past its retention period removed");
     },
     overrides.jobIntervalMs ?? 60_000,
     log,

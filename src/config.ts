@@ -34,6 +34,12 @@ const environmentSchema = z
     LINE_API_BASE_URL: httpUrl("https://api.line.me"),
     LINE_DATA_API_BASE_URL: httpUrl("https://api-data.line.me"),
     DEV_CHAT: flag,
+    // Where residents' LINE app reaches this server; LINE loads images only over https.
+    PUBLIC_BASE_URL: optionalText
+      .refine((value) => value === undefined || /^https:\/\/[^\s/?#]+(\/[^\s?#]*)?$/.test(value), "must be an https URL such as https://line.example.jp (LINE loads images only over https)")
+      .transform((value) => value?.replace(/\/+$/, "")),
+    // How long personal data in closed inquiries and reports is kept (the city's retention rules decide).
+    PERSONAL_DATA_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(1095),
     APP_ROLE: z.enum(["all", "web", "worker"]).default("all"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     NODE_ENV: z.string().optional(),
@@ -76,7 +82,10 @@ export interface Config {
   };
   localMode: boolean;
   devChat: boolean;
+  // The https origin (and path prefix, if any) residents' LINE app reaches this server at; null when unset.
+  publicBaseUrl: string | null;
   role: "all" | "web" | "worker";
+  retentionDays: number;
   logLevel: string;
   production: boolean;
 }
@@ -107,7 +116,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     },
     localMode,
     devChat: localMode || e.DEV_CHAT,
+    publicBaseUrl: e.PUBLIC_BASE_URL ?? null,
     role: e.APP_ROLE,
+    retentionDays: e.PERSONAL_DATA_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === "production",
   };

@@ -115,6 +115,8 @@ export const reportTextsSchema = z.strictObject({
     line: withPlaceholder("reference", "status"),
     labels: z.strictObject({ new: label, in_progress: label, closed: label }),
   }),
+  // Pushed to the resident when staff move the report to 対応中 / 完了.
+  status_pushes: z.strictObject({ in_progress: withPlaceholder("reference"), closed: withPlaceholder("reference") }),
 });
 
 export const surveyTextsSchema = z.strictObject({

@@ -24,9 +24,11 @@ export interface Entities {
   dates: string[];
 }
 
-// Japanese fiscal years start in April; 令和1年 = 2019, so 令和N年度 starts in 2018 + N.
+// Japanese fiscal years start on 1 April in Japan (whatever the server's time zone); 令和1年 = 2019,
+// so 令和N年度 starts in 2018 + N.
 export function fiscalYearOf(date: Date): number {
-  return date.getMonth() >= 3 ? date.getFullYear() : date.getFullYear() - 1;
+  const japan = new Date(date.getTime() + 9 * 60 * 60 * 1000);
+  return japan.getUTCMonth() >= 3 ? japan.getUTCFullYear() : japan.getUTCFullYear() - 1;
 }
 export const REIWA_OFFSET = 2018;
 

@@ -27,7 +27,7 @@ export function page(options: { title: string; staff?: StaffPrincipal; current?:
   <a class="brand" href="/staff/inquiries">人吉市LINE 職員用</a>
   ${
     staff
-      ? html`<nav>${SECTIONS.map((section) => html`<a href="${section.path}"${current === section.path ? html` aria-current="page"` : ""}>${section.label}</a>`)}</nav>
+      ? html`<nav>${[...SECTIONS, ...(staff.role === "admin" ? [{ path: "/staff/privacy", label: "個人情報" }] : [])].map((section) => html`<a href="${section.path}"${current === section.path ? html` aria-current="page"` : ""}>${section.label}</a>`)}</nav>
   <div class="who">${staff.displayName}（${staff.department}${staff.role === "admin" ? "・管理者" : ""}）
     <form method="post" action="/staff/logout" class="inline"><input type="hidden" name="_csrf" value="${staff.csrfToken}"><button type="submit">ログアウト</button></form>
   </div>`

@@ -5,15 +5,29 @@ import type { Database } from "../store/database.js";
 import { exportRoutes } from "./exports/export-routes.js";
 import { requireCsrf, requireStaff, securityHeaders } from "./guard.js";
 import { inquiryPages, type CaseActions } from "./inquiries/inquiry-pages.js";
+import { kpiDashboard } from "./kpi/kpi-dashboard-page.js";
 import { loginRoutes } from "./login-routes.js";
+import { listingPages } from "./listings/listing-pages.js";
+import type { ListingOptions } from "./listings/listing-rules.js";
+import { reportPages, type ReportActions } from "./reports/report-pages.js";
+import { surveyPages } from "./surveys/survey-pages.js";
+import { privacyPages } from "./privacy/privacy-pages.js";
 
 // The staff console at /staff. Order matters: security headers on everything; the stylesheet and
 // the login page without a session; everything else behind a session and, when it changes
 // something, the session's CSRF token.
 const stylesheet = readFileSync(new URL("./assets/staff.css", import.meta.url), "utf8");
 
-export interface StaffConsoleOptions extends CaseActions {
+export interface StaffConsoleOptions extends CaseActions, ReportActions {
   secureCookies: boolean;
+  // The 空き家バンク pages: PUBLIC_BASE_URL for uploaded photos, and the department that runs the bank.
+  listings: ListingOptions;
+  // What residents can complete in this LINE (the conversation engine's list), for the KPI dashboard.
+  procedures: readonly string[];
+  // The clock that decides "this fiscal year" on the KPI dashboard (tests fix it); system time when absent.
+  now?: () => Date;
+  // Days after which personal data in closed inquiries and reports is removed (PERSONAL_DATA_RETENTION_DAYS).
+  retentionDays: number;
 }
 
 export function staffConsole(db: Kysely<Database>, options: StaffConsoleOptions): Router {
@@ -26,6 +40,11 @@ export function staffConsole(db: Kysely<Database>, options: StaffConsoleOptions)
   router.use("/staff", requireStaff(db), express.urlencoded({ extended: false, limit: "64kb" }), requireCsrf);
   router.get("/staff", (_req, res) => res.redirect(303, "/staff/inquiries"));
   router.use(inquiryPages(db, options));
+  router.use(reportPages(db, options));
+  router.use(kpiDashboard(db, options.procedures, options.now));
+  router.use(surveyPages(db));
+  router.use(listingPages(db, options.listings));
   router.use(exportRoutes(db));
+  router.use(privacyPages(db, options));
   return router;
 }

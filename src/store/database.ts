@@ -90,6 +90,7 @@ export interface InquiriesTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   closed_at: NullableTimestamp;
+  anonymized_at: NullableTimestamp;
 }
 
 export interface ReportsTable {
@@ -107,6 +108,7 @@ export interface ReportsTable {
   created_at: Timestamp;
   updated_at: Timestamp;
   closed_at: NullableTimestamp;
+  anonymized_at: NullableTimestamp;
 }
 
 export interface ReportPhotosTable {
@@ -181,6 +183,15 @@ export interface VacantHouseListingsTable {
   contracted_at: ColumnType<Date | null, string | null | undefined, string | null>;
   created_at: Timestamp;
   updated_at: Timestamp;
+}
+
+export interface ListingPhotosTable {
+  id: Generated<string>;
+  listing_id: string;
+  content_type: "image/jpeg" | "image/png" | "image/webp";
+  byte_size: number;
+  content: Uint8Array;
+  created_at: Timestamp;
 }
 
 export interface KpiIndicatorsTable {
@@ -309,6 +320,7 @@ export interface Database {
   survey_responses: SurveyResponsesTable;
   survey_answers: SurveyAnswersTable;
   vacant_house_listings: VacantHouseListingsTable;
+  listing_photos: ListingPhotosTable;
   kpi_indicators: KpiIndicatorsTable;
   kpi_values: KpiValuesTable;
 }

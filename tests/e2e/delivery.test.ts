@@ -115,8 +115,13 @@ describe.each(testDatabases)("outgoing delivery on $name", (database) => {
     const userId = newUserId();
     const { enqueueOutbound } = await import("../../src/line/outbox.js");
     const [id] = await enqueueOutbound(bot.store.db, { to: userId, messages: [{ type: "text", text: "お知らせ" }] });
+    // The outbox sweep may claim the row before this call does; either way it ends failed, once.
     await bot.dispatcher.deliver([id!]);
-    const row = await bot.store.db.selectFrom("outbound_messages").selectAll().where("id", "=", id!).executeTakeFirstOrThrow();
+    const store = bot.store;
+    const row = await waitFor(async () => {
+      const current = await store.db.selectFrom("outbound_messages").selectAll().where("id", "=", id!).executeTakeFirstOrThrow();
+      return current.status === "failed" ? current : undefined;
+    }, "the push marked failed");
     expect(row.status).toBe("failed");
     expect(row.last_status).toBe(403);
     expect(row.last_error).toContain("Not authorized");

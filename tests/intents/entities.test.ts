@@ -55,6 +55,9 @@ describe("entities", () => {
     expect(entities("今年度の件数").fiscalYears).toEqual([2026]);
     expect(fiscalYearOf(new Date(2027, 2, 31))).toBe(2026);
     expect(fiscalYearOf(new Date(2027, 3, 1))).toBe(2027);
+    // 1 April 00:30 in Japan is still 31 March in UTC: the fiscal year follows Japan.
+    expect(fiscalYearOf(new Date("2027-03-31T15:30:00Z"))).toBe(2027);
+    expect(fiscalYearOf(new Date("2027-03-31T14:30:00Z"))).toBe(2026);
   });
 
   it("dates", () => {

@@ -88,6 +88,8 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ""}
   <dt>件名</dt><dd>${inquiry.subject ?? ""}</dd>
   ${inquiry.listing_code ? html`<dt>物件</dt><dd>${inquiry.listing_code} ${inquiry.listing_title ?? ""}</dd>` : ""}
   <dt>受付日時</dt><dd>${dateTime(inquiry.created_at)}</dd>
+  ${staff.role === "admin" ? html`<dt>LINEユーザー</dt><dd><a href="/staff/privacy?user=${inquiry.user_id}">${inquiry.user_id}</a></dd>` : ""}
+  ${inquiry.anonymized_at ? html`<dt>個人情報</dt><dd>保存期間を過ぎたため削除済み（${dateTime(inquiry.anonymized_at)}）</dd>` : ""}
   ${details.map(([key, value]) => html`<dt>${DETAIL_LABELS[key] ?? key}</dt><dd class="pre">${Array.isArray(value) ? value.join("、") : String(value)}</dd>`)}
 </dl>
 <form method="post" action="/staff/inquiries/${inquiry.id}/status" class="row">

@@ -1,0 +1,128 @@
+import { readFileSync } from "node:fs";
+import type { IncomingMessage } from "node:http";
+import express, { type Response, type Router } from "express";
+import type { Kysely } from "kysely";
+import { imageTypeOf } from "../../line/content-client.js";
+import type { Database } from "../../store/database.js";
+import { audit } from "../audit.js";
+import { listingIdOf, photoOfListing, publishedPhoto, replacePhoto, setPhotoUrl } from "./listing-queries.js";
+import { canEditListings, type ListingOptions } from "./listing-rules.js";
+import { PHOTO_MAX_BYTES } from "./listing-views.js";
+
+// Listing photos. Staff upload with /staff/assets/listing-photo.js: a PUT whose body is the file
+// (a plain form cannot carry a file and pass the console's CSRF check, which reads urlencoded
+// fields or the X-CSRF-Token header). Residents' LINE app loads a published listing's photo from
+// the public /listing-photos/<id>, which needs no session.
+const script = readFileSync(new URL("../assets/listing-photo.js", import.meta.url), "utf8");
+
+const ACCEPTED = ["image/jpeg", "image/png", "image/webp"] as const;
+type Accepted = (typeof ACCEPTED)[number];
+const isAccepted = (type: string | null): type is Accepted => ACCEPTED.includes(type as Accepted);
+
+// Published photos change only by getting a new id; the short lifetime bounds how long a cache
+// may still serve one after its listing is taken down.
+const PUBLIC_CACHE = "public, max-age=600";
+
+export function listingPhotoRoutes(db: Kysely<Database>, options: ListingOptions): Router {
+  const router = express.Router();
+
+  router.get("/staff/assets/listing-photo.js", (_req, res) => {
+    res.type("js").set("Cache-Control", "private, max-age=300").send(script);
+  });
+
+  router.get("/staff/listings/:id/photo", async (req, res) => {
+    const id = listingIdOf(req.params.id);
+    const photo = id ? await photoOfListing(db, id) : undefined;
+    if (!photo) return void res.status(404).json({ error: "写真はありません。" });
+    sendImage(res, photo.content_type, photo.content);
+  });
+
+  router.put("/staff/listings/:id/photo", async (req, res) => {
+    const staff = req.staff!;
+    if (!canEditListings(staff, options)) {
+      return void res.status(403).json({ error: `空き家バンクの物件を変更できるのは、${options.department}の職員と管理者です。` });
+    }
+    const id = listingIdOf(req.params.id);
+    if (!id) return void res.status(404).json({ error: "この物件は見つかりません。" });
+    const bytes = await readCappedBody(req, PHOTO_MAX_BYTES);
+    if (bytes === null) return void res.status(413).json({ error: "写真が大きすぎます（5MBまで）。縮小してから選び直してください。" });
+    if (bytes.length === 0) return void res.status(400).json({ error: "ファイルが空です。写真を選び直してください。" });
+    const contentType = imageTypeOf(bytes);
+    if (!isAccepted(contentType)) {
+      return void res.status(415).json({ error: "JPEG・PNG・WebPの画像ファイルを選んでください。ほかの形式や画像以外のファイルは登録できません。" });
+    }
+    const now = new Date();
+    const photoId = await db.transaction().execute(async (trx) => {
+      const created = await replacePhoto(trx, id, { contentType, bytes }, now);
+      if (!created) return null;
+      const url = options.publicBaseUrl ? `${options.publicBaseUrl}/listing-photos/${created}` : null;
+      if (url) await setPhotoUrl(trx, id, url, now);
+      await audit(trx, staff, "listing.photo", { type: "listing", id }, { photo_id: created, content_type: contentType, byte_size: bytes.length, photo_url: url });
+      return created;
+    });
+    if (!photoId) return void res.status(404).json({ error: "この物件は見つかりません。" });
+    res.json({ ok: true, photoId, next: `/staff/listings/${id}?done=photo` });
+  });
+  return router;
+}
+
+// Mounted outside /staff (no session): residents' LINE app fetches these.
+export function publicListingPhotos(db: Kysely<Database>): Router {
+  const router = express.Router();
+  router.get("/listing-photos/:photoId", async (req, res) => {
+    const id = listingIdOf(req.params.photoId);
+    const photo = id ? await publishedPhoto(db, id) : undefined;
+    res.set("X-Content-Type-Options", "nosniff");
+    if (!photo) return void res.status(404).set("Cache-Control", "no-store").json({ error: "not found" });
+    res.set({
+      "Cache-Control": PUBLIC_CACHE,
+      ETag: `"listing-photo-${photo.id}"`,
+      "Content-Security-Policy": "default-src 'none'",
+      "Cross-Origin-Resource-Policy": "cross-origin",
+    });
+    sendImage(res, photo.content_type, photo.content);
+  });
+  return router;
+}
+
+function sendImage(res: Response, contentType: string, content: Uint8Array): void {
+  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  res.set("X-Content-Type-Options", "nosniff").type(contentType).send(bytes);
+}
+
+// The request body, or null when it is larger than maxBytes (the rest is read and dropped, so the
+// client gets the answer instead of a broken connection).
+export function readCappedBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | null> {
+  const declared = Number(req.headers["content-length"]);
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    req.resume();
+    return Promise.resolve(null);
+  }
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    const onData = (chunk: Buffer) => {
+      total += chunk.length;
+      if (total <= maxBytes) return void chunks.push(chunk);
+      cleanup();
+      req.resume();
+      resolve(null);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(Buffer.concat(chunks));
+    };
+    const onError = (error: Error) => {
+      cleanup();
+      reject(error);
+    };
+    const onClose = () => {
+      cleanup();
+      reject(new Error("the request ended before its body was read"));
+    };
+    const cleanup = () => {
+      req.off("data", onData).off("end", onEnd).off("error", onError).off("close", onClose);
+    };
+    req.on("data", onData).on("end", onEnd).on("error", onError).on("close", onClose);
+  });
+}

@@ -1,0 +1,74 @@
+import express, { type Router } from "express";
+import type { Kysely } from "kysely";
+import type { Database } from "../../store/database.js";
+import { audit } from "../audit.js";
+import { requireAdmin } from "../guard.js";
+import { html } from "../html.js";
+import { csrfField, page } from "../layout.js";
+import { deleteUserData, exportUserData, LINE_USER_ID } from "./user-data.js";
+
+// 個人情報 (administrators only): look up one LINE user, download everything stored about them
+// as JSON, or erase it; and the retention period the scheduled job applies.
+export function privacyPages(db: Kysely<Database>, options: { retentionDays: number }): Router {
+  const router = express.Router();
+  router.use(["/staff/privacy", "/staff/api/privacy"], requireAdmin);
+
+  router.get("/staff/privacy", async (req, res) => {
+    const staff = req.staff!;
+    const userId = typeof req.query.user === "string" ? req.query.user.trim() : "";
+    const done = req.query.done === "deleted";
+    let found: string | null = null;
+    if (userId) {
+      if (!LINE_USER_ID.test(userId)) found = "LINEのユーザーIDは U で始まる33文字です（管理者が開いた問い合わせの画面に表示されます）。";
+      else {
+        const data = await exportUserData(db, userId);
+        found = data.user || data.messages.length > 0 ? null : "このユーザーIDのデータはありません。";
+        const body = html`${privacyIntro(options.retentionDays)}
+${lookupForm(userId)}
+<h2>${userId} のデータ</h2>
+<ul>
+  <li>メッセージ ${data.messages.length}件</li><li>問い合わせ ${data.inquiries.length}件</li><li>通報 ${data.reports.length}件（写真 ${data.reportPhotos.length}枚）</li>
+  <li>アンケート回答 ${data.surveyResponses.length}件</li><li>未来カフェの申し込み ${data.futureCafeSignups.length}件</li>
+</ul>
+<p><a class="button" href="/staff/api/privacy/${userId}/export.json">すべてのデータをダウンロード（JSON）</a></p>
+<form method="post" action="/staff/privacy/${userId}/delete" class="reply">
+  ${csrfField(staff)}
+  <label><input type="checkbox" name="confirm" value="yes" required> この方のデータをすべて削除します（元に戻せません）</label>
+  <button type="submit">削除する</button>
+</form>`;
+        if (!found) return void res.type("html").send(page({ title: "個人情報の開示・削除", staff, body }));
+      }
+    }
+    const body = html`${done ? html`<p class="notice" role="status">削除しました。</p>` : ""}${found ? html`<p class="error" role="alert">${found}</p>` : ""}
+${privacyIntro(options.retentionDays)}
+${lookupForm(userId)}`;
+    res.type("html").send(page({ title: "個人情報の開示・削除", staff, body }));
+  });
+
+  router.get("/staff/api/privacy/:userId/export.json", async (req, res) => {
+    const userId = req.params.userId;
+    if (!LINE_USER_ID.test(userId)) return void res.status(404).json({ error: "ユーザーIDの形が正しくありません。" });
+    const data = await exportUserData(db, userId);
+    await audit(db, req.staff!, "privacy.export", { type: "line_user", id: userId });
+    res.set("Content-Disposition", `attachment; filename="line-user-${userId}.json"`).type("json").send(JSON.stringify(data, null, 2));
+  });
+
+  router.post("/staff/privacy/:userId/delete", async (req, res) => {
+    const userId = req.params.userId;
+    if (!LINE_USER_ID.test(userId)) return void res.status(404).json({ error: "ユーザーIDの形が正しくありません。" });
+    if ((req.body as Record<string, unknown>).confirm !== "yes") return void res.redirect(303, `/staff/privacy?user=${userId}`);
+    const counts = await deleteUserData(db, userId);
+    await audit(db, req.staff!, "privacy.delete", { type: "line_user", id: userId }, counts);
+    res.redirect(303, "/staff/privacy?done=deleted");
+  });
+  return router;
+}
+
+function privacyIntro(retentionDays: number) {
+  return html`<p>完了した問い合わせ・通報の個人情報（電話番号、メールアドレス、お住まい、自由記述、通報の写真）は、完了から${retentionDays}日たつと自動で削除されます（統計に使う種類・日付・担当課は残ります）。</p>
+<p>住民の方からご自身の情報の開示や削除を求められたときは、その方の問い合わせの画面にあるLINEのユーザーIDで検索してください。操作はすべて記録されます。</p>`;
+}
+
+function lookupForm(userId: string) {
+  return html`<form method="get" action="/staff/privacy" class="filters"><label>LINEのユーザーID <input name="user" value="${userId}" size="40" pattern="U[0-9a-f]{32}" required></label><button type="submit">検索する</button></form>`;
+}

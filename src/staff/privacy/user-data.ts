@@ -1,0 +1,90 @@
+import type { Kysely } from "kysely";
+import type { Database } from "../../store/database.js";
+
+// Everything stored about one LINE user, for a resident who asks to see it or to have it erased
+// (an administrator does it from the console). Photos are exported as base64.
+export const LINE_USER_ID = /^U[0-9a-f]{32}$/;
+
+export async function exportUserData(db: Kysely<Database>, userId: string) {
+  const [user, messages, inquiries, reports, photos, responses, signups, conversation] = await Promise.all([
+    db.selectFrom("line_users").selectAll().where("user_id", "=", userId).executeTakeFirst(),
+    db.selectFrom("messages").select(["direction", "message_type", "text", "payload", "intent", "created_at"]).where("user_id", "=", userId).orderBy("created_at").execute(),
+    db.selectFrom("inquiries").select(["reference_no", "category", "status", "department", "subject", "details", "created_at", "closed_at"]).where("user_id", "=", userId).orderBy("created_at").execute(),
+    db.selectFrom("reports").select(["id", "reference_no", "category", "status", "department", "description", "address", "latitude", "longitude", "created_at", "closed_at"]).where("user_id", "=", userId).orderBy("created_at").execute(),
+    db
+      .selectFrom("report_photos")
+      .leftJoin("reports", "reports.id", "report_photos.report_id")
+      .select(["reports.reference_no", "report_photos.content_type", "report_photos.content", "report_photos.created_at"])
+      .where((eb) => eb.or([eb("reports.user_id", "=", userId), eb("report_photos.user_id", "=", userId)]))
+      .execute(),
+    db
+      .selectFrom("survey_responses as r")
+      .innerJoin("surveys as s", "s.id", "r.survey_id")
+      .select(["r.id", "s.title", "r.submitted_at"])
+      .where("r.user_id", "=", userId)
+      .execute(),
+    db
+      .selectFrom("future_cafe_signups as f")
+      .innerJoin("future_cafe_sessions as c", "c.id", "f.session_id")
+      .select(["c.town", "c.starts_at", "f.party_size", "f.created_at", "f.cancelled_at"])
+      .where("f.user_id", "=", userId)
+      .execute(),
+    db.selectFrom("conversations").select(["flow", "step", "data", "updated_at"]).where("user_id", "=", userId).executeTakeFirst(),
+  ]);
+  const answers =
+    responses.length === 0
+      ? []
+      : await db
+          .selectFrom("survey_answers as a")
+          .innerJoin("survey_questions as q", "q.id", "a.question_id")
+          .select(["a.response_id", "q.prompt", "a.value"])
+          .where(
+            "a.response_id",
+            "in",
+            responses.map((response) => response.id),
+          )
+          .execute();
+  return {
+    lineUserId: userId,
+    exportedAt: new Date().toISOString(),
+    user: user ?? null,
+    messages,
+    inquiries,
+    reports: reports.map(({ id: _id, ...report }) => report),
+    reportPhotos: photos.map((photo) => ({ report: photo.reference_no, contentType: photo.content_type, createdAt: photo.created_at, base64: Buffer.from(photo.content).toString("base64") })),
+    surveyResponses: responses.map((response) => ({
+      survey: response.title,
+      submittedAt: response.submitted_at,
+      answers: answers.filter((answer) => answer.response_id === response.id).map((answer) => ({ question: answer.prompt, value: answer.value })),
+    })),
+    futureCafeSignups: signups,
+    conversationDraft: conversation ?? null,
+  };
+}
+
+// Erases the user's rows everywhere, in one transaction. Returns how many rows each table lost.
+export async function deleteUserData(db: Kysely<Database>, userId: string): Promise<Record<string, number>> {
+  return db.transaction().execute(async (trx) => {
+    const counts: Record<string, number> = {};
+    const count = (table: string, result: { numDeletedRows: bigint }[]) => {
+      counts[table] = result.reduce((sum, row) => sum + Number(row.numDeletedRows), 0);
+    };
+    const reportIds = (await trx.selectFrom("reports").select("id").where("user_id", "=", userId).execute()).map((row) => row.id);
+    const inquiryIds = (await trx.selectFrom("inquiries").select("id").where("user_id", "=", userId).execute()).map((row) => row.id);
+    if (reportIds.length > 0) await trx.deleteFrom("case_notes").where("case_type", "=", "report").where("case_id", "in", reportIds).execute();
+    if (inquiryIds.length > 0) await trx.deleteFrom("case_notes").where("case_type", "=", "inquiry").where("case_id", "in", inquiryIds).execute();
+    count("report_photos", await trx.deleteFrom("report_photos").where((eb) => eb.or([eb("user_id", "=", userId), ...(reportIds.length > 0 ? [eb("report_id", "in", reportIds)] : [])])).execute());
+    count("reports", await trx.deleteFrom("reports").where("user_id", "=", userId).execute());
+    count("inquiries", await trx.deleteFrom("inquiries").where("user_id", "=", userId).execute());
+    count("survey_responses", await trx.deleteFrom("survey_responses").where("user_id", "=", userId).execute());
+    count("future_cafe_signups", await trx.deleteFrom("future_cafe_signups").where("user_id", "=", userId).execute());
+    count("conversations", await trx.deleteFrom("conversations").where("user_id", "=", userId).execute());
+    count("messages", await trx.deleteFrom("messages").where("user_id", "=", userId).execute());
+    count("outbound_messages", await trx.deleteFrom("outbound_messages").where("user_id", "=", userId).where("status", "in", ["sent", "failed", "skipped"]).execute());
+    // Events still waiting are kept (a resident's newest message is handled, then it can be erased again);
+    // handled ones lose their payload (the message text) rather than the row that stops redelivery twice.
+    await trx.updateTable("inbox_events").set({ payload: "{}", user_id: null }).where("user_id", "=", userId).where("status", "in", ["done", "failed"]).execute();
+    count("line_users", await trx.deleteFrom("line_users").where("user_id", "=", userId).execute());
+    return counts;
+  });
+}
