@@ -131,7 +131,9 @@ export function formatQuestions(questions: QuestionDraft[]): string {
   return questions
     .map((question) => {
       const head = `[${KIND_NAMES[question.kind].tag}${question.required ? "" : " 任意"}] ${question.prompt.replace(/\s*\n\s*/g, " ")}`;
-      const options = question.kind === "scale" ? [] : question.options;
+      // A standard 1〜5 scale has no option lines; any other scale (possible in seed files) shows its
+      // options, which the parser then refuses instead of silently turning them into 1〜5.
+      const options = question.kind === "scale" && question.options.join() === SCALE_OPTIONS.join() ? [] : question.options;
       return [head, ...options].join("\n");
     })
     .join("\n\n");
