@@ -7,6 +7,7 @@ import { webhookRouter } from "./line/webhook-route.js";
 import { devChatRouter } from "./devchat/devchat-route.js";
 import type { CapturedRequests } from "./devchat/line-api-standin.js";
 import { staffConsole, type StaffConsoleOptions } from "./staff/staff-router.js";
+import { publicListingPhotos } from "./staff/listings/listing-photos.js";
 
 export interface AppParts {
   db: Kysely<Database>;
@@ -41,6 +42,8 @@ export function buildApp(parts: AppParts): Express {
   if (parts.inbox) app.use(webhookRouter({ channelSecret: parts.channelSecret, inbox: parts.inbox, log: parts.log }));
   if (parts.devChat) app.use(devChatRouter({ channelSecret: parts.channelSecret, ...parts.devChat }));
   if (parts.staff) app.use(staffConsole(parts.db, parts.staff));
+  // Listing photos for the residents' LINE app (published listings only, no session).
+  if (parts.staff) app.use(publicListingPhotos(parts.db));
 
   app.use((_req, res) => {
     res.status(404).json({ error: "not found" });

@@ -24,8 +24,9 @@ const seconds = Number(process.env.BENCH_SECONDS ?? 8);
 const only = process.env.BENCH_ONLY ?? "";
 const replyRate = Number(process.env.BENCH_REPLY_RATE ?? 200);
 const thinkMs = Number(process.env.BENCH_THINK_MS ?? 500);
-// BENCH_PROFILE_DIR: write a V8 CPU profile of the bot of the ack → reply part there (open it in Chrome DevTools).
-const profileDir = process.env.BENCH_PROFILE_DIR ?? "";
+// BENCH_BOT_NODE_ARGS: node options for the bot of the ack → reply part, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
+// for a V8 CPU profile of it (open the .cpuprofile in Chrome DevTools).
+const botNodeArgs = (process.env.BENCH_BOT_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
 const children: ChildProcess[] = [];
 const stopping = new Set<ChildProcess>();
 
@@ -129,13 +130,13 @@ const padCells = (text: string, width: number) => text + " ".repeat(Math.max(0, 
 const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
 
 function replyHeader(): string {
-  return `${"traffic".padEnd(34)} ${"sent".padStart(5)} ${"acked".padStart(6)} ${"replied".padStart(7)} ${"missing".padStart(7)}  ${"p50".padStart(7)} ${"p95".padStart(7)} ${"p99".padStart(7)} ${"max".padStart(7)}  ${"ack p99".padStart(7)}   CPU of ${cpus().length} cores: machine = generator + bot + postgres + other`;
+  return `${"traffic".padEnd(34)} ${"sent".padStart(5)} ${"acked".padStart(6)} ${"replied".padStart(7)} ${"missing".padStart(7)}  ${"p50".padStart(7)} ${"p95".padStart(7)} ${"p99".padStart(7)} ${"max".padStart(7)}  ${"ack p99".padStart(7)}  ${"answered/s".padStart(10)}   CPU of ${cpus().length} cores: machine = generator + bot + postgres + other`;
 }
 
 function replyRow(name: string, result: ConversationLoadResult): string {
   const l = result.ackToReplyMs;
   const { cpu } = result;
-  return `${name.padEnd(34)} ${String(result.sent).padStart(5)} ${String(result.acked).padStart(6)} ${String(result.replied).padStart(7)} ${String(result.missing).padStart(7)}  ${ms(percentile(l, 50))} ${ms(percentile(l, 95))} ${ms(percentile(l, 99))} ${ms(l.length ? Math.max(...l) : Number.NaN)}  ${ms(percentile(result.dueToAckMs, 99))}   ${pct(cpu.machine)} = ${pct(cpu.generator)} + ${pct(cpu.bot)} + ${pct(cpu.postgres)} + ${pct(cpu.other)}`;
+  return `${name.padEnd(34)} ${String(result.sent).padStart(5)} ${String(result.acked).padStart(6)} ${String(result.replied).padStart(7)} ${String(result.missing).padStart(7)}  ${ms(percentile(l, 50))} ${ms(percentile(l, 95))} ${ms(percentile(l, 99))} ${ms(l.length ? Math.max(...l) : Number.NaN)}  ${ms(percentile(result.dueToAckMs, 99))}  ${(result.repliesInWindow / result.seconds).toFixed(0).padStart(10)}   ${pct(cpu.machine)} = ${pct(cpu.generator)} + ${pct(cpu.bot)} + ${pct(cpu.postgres)} + ${pct(cpu.other)}`;
 }
 
 // ack → reply, on a fresh database, for the baseline and then the mixed flows, against one bot.
@@ -149,8 +150,8 @@ async function replyLatency(): Promise<string[]> {
 }
 
 async function replyLatencyAgainst(lineApi: RecordingLineApi): Promise<string[]> {
-  const ours = await ourServer("all", lineApi.url, profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
-  const options = { rate: replyRate, seconds, warmUpSeconds: 2, thinkMs, graceMs: 15_000, botPid: ours.child.pid ?? -1 };
+  const ours = await ourServer("all", lineApi.url, botNodeArgs);
+  const options = { rate: replyRate, seconds, warmUpSeconds: 2, thinkMs, graceMs: 60_000, quietMs: 5_000, botPid: ours.child.pid ?? -1 };
   console.log(`\nack → reply: the webhook's 200 reaching the load generator → the bot's reply request reaching the fake LINE API (same process, same clock)`);
   console.log(`ours (all), real Postgres, ${replyRate} ev/s open loop, ${seconds} s measured after 2 s warm-up, residents pause ${thinkMs} ms between an answer and their next step; ms`);
   console.log(replyHeader());
@@ -169,8 +170,8 @@ async function replyLatencyAgainst(lineApi: RecordingLineApi): Promise<string[]>
     console.log(
       `${name}: ${result.conversationsStarted} conversations started, ${result.conversationsFinished} finished, ${result.deviations} script deviations; ` +
         `${result.ackErrors} ack errors, ${result.pushes} pushes, ${result.missingAll} missing replies incl. warm-up, ${result.repliesBeforeAck} replies before their ack, ` +
-        `${result.duplicateReplies} duplicate and ${result.unknownReplies} unknown or late replies; load generator event-loop delay p99 ${result.generatorLoopDelayP99Ms.toFixed(1)} ms; ` +
-        `bot CPU ${((result.cpu.bot * cpus().length * result.seconds * 1000) / result.repliesInWindow).toFixed(1)} ms per answered event (${result.repliesInWindow} answered in the window)`,
+        `${result.duplicateReplies} duplicate and ${result.unknownReplies} unknown or late replies; replies still coming ${result.drainSeconds.toFixed(1)} s after the last ack; load generator event-loop delay p99 ${result.generatorLoopDelayP99Ms.toFixed(1)} ms; ` +
+        `the bot used ${pct(result.cpu.bot * cpus().length)} of one core, ${((result.cpu.bot * cpus().length * result.seconds * 1000) / result.repliesInWindow).toFixed(1)} ms CPU per answered event (${result.repliesInWindow} answered in the window)`,
     );
     for (const example of result.deviationExamples) console.log(`  deviation: ${example}`);
   }
@@ -180,9 +181,13 @@ async function replyLatencyAgainst(lineApi: RecordingLineApi): Promise<string[]>
   const missing = mixed.missingAll + baseline.missingAll + mixed.ackErrors + baseline.ackErrors;
   const deviations = mixed.deviations + baseline.deviations;
   const other = Math.max(mixed.cpu.other, baseline.cpu.other);
+  const answered = mixed.repliesInWindow / mixed.seconds;
   return [
     `p99 ack → reply at ${replyRate} ev/s, mixed flows: ${p99.toFixed(1)} ms (baseline stickers/greetings ${baseP99.toFixed(1)} ms, ×${(p99 / baseP99).toFixed(2)}; target < 100 ms): ${p99 < 100 ? "PASS" : "MISS"}` +
       (other > 0.1 ? ` — NOT REPRESENTATIVE: other processes used ${pct(other)} of the CPU during the run` : ""),
+    ...(answered < 0.95 * replyRate
+      ? [`  the bot answered ${answered.toFixed(0)} of the ${replyRate} ev/s sent: overloaded, its backlog (and so this latency) grows with the length of the run`]
+      : []),
     `replies: ${mixed.replied + baseline.replied} of ${mixed.sent + baseline.sent} measured events answered; ${missing} missing or not acked, ${deviations} script deviations (target 0): ${missing === 0 && deviations === 0 ? "PASS" : "MISS"}`,
   ];
 }

@@ -6,16 +6,18 @@ import { readFileSync } from "node:fs";
 import vm from "node:vm";
 import express from "express";
 import type { Kysely } from "kysely";
-import { describe, expect, it } from "vitest";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningBot } from "../../src/bot.js";
 import { ConfigError, loadConfig } from "../../src/config.js";
 import { liveCount } from "../../src/kpi/live-counts.js";
 import { publicListingPhotos, readCappedBody } from "../../src/staff/listings/listing-photos.js";
-import { japanToday, parseContractDate } from "../../src/staff/listings/listing-rules.js";
+import { japanToday, parseContractDate, photoUrlAfterUpload } from "../../src/staff/listings/listing-rules.js";
 import type { Database } from "../../src/store/database.js";
 import { botFixture } from "../support/bot-fixture.js";
 import { conversationDriver, type SentMessage } from "../support/conversation-driver.js";
-import { addStaff, StaffClient } from "../support/staff-client.js";
+import { browserTestsEnabled, launchBrowser } from "../support/browser.js";
+import { addStaff, STAFF_PASSWORD, StaffClient } from "../support/staff-client.js";
 import { testDatabases } from "../support/test-store.js";
 import { events, newUserId } from "../support/webhook-client.js";
 
@@ -29,9 +31,14 @@ const JPEG = Buffer.from(
   "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAACAAIBAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/ACv/2Q==",
   "base64",
 );
+// The first bytes of a WebP file (RIFF container, WEBP form): enough for the signature check.
+const WEBP = Buffer.concat([Buffer.from("RIFF"), Buffer.from([36, 0, 0, 0]), Buffer.from("WEBPVP8 "), Buffer.alloc(28, 1)]);
 const PUBLIC_BASE_URL = "https://line.hitoyoshi.example";
 const DEPARTMENT = "地域コミュニティ課";
 const MiB = 1024 * 1024;
+// Each bot test starts a bot (PGlite: seconds of WASM start-up, migrations and seeds), slower still when
+// the whole suite runs on two workers.
+const BOT_TEST_TIMEOUT_MS = 120_000;
 
 const newListing = {
   code: "ak-１０１",
@@ -46,6 +53,19 @@ const newListing = {
   built_year: "1988",
   description: "川沿いの静かな家です。",
 };
+
+describe("photo addresses for LINE", () => {
+  it("points at the new photo when PUBLIC_BASE_URL is set and LINE can show it (JPEG, PNG)", () => {
+    const base = "https://line.hitoyoshi.example";
+    expect(photoUrlAfterUpload(null, { photoId: "7", contentType: "image/png" }, base)).toBe(`${base}/listing-photos/7`);
+    expect(photoUrlAfterUpload("https://cdn.example/a.jpg", { photoId: "7", contentType: "image/jpeg" }, base)).toBe(`${base}/listing-photos/7`);
+    // WebP: kept for the console, never given to LINE; an address of a replaced photo of ours is dropped.
+    expect(photoUrlAfterUpload(`${base}/listing-photos/6`, { photoId: "7", contentType: "image/webp" }, base)).toBeNull();
+    expect(photoUrlAfterUpload("https://cdn.example/a.jpg", { photoId: "7", contentType: "image/webp" }, base)).toBe("https://cdn.example/a.jpg");
+    expect(photoUrlAfterUpload(`${base}/listing-photos/6`, { photoId: "7", contentType: "image/jpeg" }, null)).toBeNull();
+    expect(photoUrlAfterUpload("https://cdn.example/a.jpg", { photoId: "7", contentType: "image/jpeg" }, null)).toBe("https://cdn.example/a.jpg");
+  });
+});
 
 describe("contract dates", () => {
   it("takes a real calendar day up to today in Japan", () => {
@@ -194,7 +214,7 @@ describe.each(testDatabases)("staff listings on $name", (database) => {
     expect(await search(bot)).not.toContain("AK-101");
     expect((await staff.post(`/staff/listings/${row.id}/unpublish`, {})).status).toBe(409);
     expect(await auditActions(bot.store.db, row.id)).toEqual(["listing.create", "listing.publish", "listing.update", "listing.unpublish"]);
-  });
+  }, BOT_TEST_TIMEOUT_MS);
 
   it("marks a listing contracted with a date: residents no longer see it and the KPI's live count goes up; a mistake is withdrawn", async () => {
     const bot = await start();
@@ -241,7 +261,7 @@ describe.each(testDatabases)("staff listings on $name", (database) => {
     const entries = await bot.store.db.selectFrom("audit_log").select(["action", "detail"]).where("target_id", "=", id).where("target_type", "=", "listing").orderBy("id").execute();
     expect(entries.map((entry) => entry.action)).toEqual(["listing.contract", "listing.uncontract"]);
     expect(entries[0]!.detail).toMatchObject({ from: "published", to: "contracted", contracted_at: today });
-  });
+  }, BOT_TEST_TIMEOUT_MS);
 
   it("takes a JPEG photo (PUBLIC_BASE_URL → the LINE carousel shows it), refuses other files and large ones, and serves it publicly only while published", async () => {
     const bot = await start();
@@ -310,11 +330,20 @@ describe.each(testDatabases)("staff listings on $name", (database) => {
       const preview = await staff.request(`/staff/listings/${id}/photo`);
       expect(preview.status).toBe(200);
       expect(preview.response.headers.get("content-type")).toBe("image/jpeg");
+
+      // LINE shows JPEG and PNG only: a WebP photo is kept for the console, and LINE gets no address for it.
+      const webp = await putPhoto(staff, id, WEBP);
+      expect(webp.status).toBe(200);
+      expect(((await webp.json()) as { next: string }).next).toBe(`/staff/listings/${id}?done=photo_not_for_line`);
+      expect((await listingRow(bot.store.db, "AK-001")).photo_url).toBeNull();
+      const warned = await staff.request(`/staff/listings/${id}?done=photo_not_for_line`);
+      expect(warned.text).toContain("WebP形式の写真はLINEでは表示できない");
+      expect((await staff.request(`/staff/listings/${id}/photo`)).response.headers.get("content-type")).toBe("image/webp");
     } finally {
       await server.close();
     }
-    expect(await auditActions(bot.store.db, id)).toEqual(["listing.photo", "listing.photo", "listing.unpublish"]);
-  });
+    expect(await auditActions(bot.store.db, id)).toEqual(["listing.photo", "listing.photo", "listing.unpublish", "listing.photo"]);
+  }, BOT_TEST_TIMEOUT_MS);
 
   it("keeps the photo URL as it is when PUBLIC_BASE_URL is not set", async () => {
     const bot = await fixture.start();
@@ -324,7 +353,7 @@ describe.each(testDatabases)("staff listings on $name", (database) => {
     expect((await listingRow(bot.store.db, "AK-001")).photo_url).toBeNull();
     expect(await bot.store.db.selectFrom("listing_photos").select("listing_id").execute()).toEqual([{ listing_id: id }]);
     expect((await staff.request(`/staff/listings/${id}`)).text).toContain("PUBLIC_BASE_URL");
-  });
+  }, BOT_TEST_TIMEOUT_MS);
 
   it("uploads through the page's script, which sends the file with the CSRF header", async () => {
     const bot = await start();
@@ -376,7 +405,7 @@ describe.each(testDatabases)("staff listings on $name", (database) => {
     expect(tooLarge.requests).toEqual([]);
     expect(tooLarge.status.textContent).toContain("5MB");
     expect((await run(null)).status.textContent).toBe("写真のファイルを選んでください。");
-  });
+  }, BOT_TEST_TIMEOUT_MS);
 
   it("lets other departments look but not change (403), an admin change, and refuses any change without the CSRF token", async () => {
     const bot = await start();
@@ -423,5 +452,52 @@ describe.each(testDatabases)("staff listings on $name", (database) => {
     expect((await anonymous.request("/staff/listings")).status).toBe(303);
     expect((await anonymous.request(`/staff/listings/${id}/publish`, { form: {} })).status).toBe(401);
     expect((await putPhoto(anonymous, id, JPEG)).status).toBe(401);
+  }, BOT_TEST_TIMEOUT_MS);
+});
+
+// The upload as staff do it: Chromium, the page's script, the console's Content-Security-Policy.
+const browserDatabase = testDatabases.at(-1)!;
+describe.runIf(browserTestsEnabled)(`listing photo upload in Chromium on ${browserDatabase.name}`, () => {
+  const fixture = botFixture(browserDatabase);
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchBrowser();
   });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("uploads a JPEG from the file picker, shows it, and explains a refused file", async () => {
+    const bot = await fixture.start({ env: { PUBLIC_BASE_URL } });
+    await addStaff(bot.store.db, { loginId: "chiiki7", department: DEPARTMENT });
+    const id = (await bot.store.db.selectFrom("vacant_house_listings").select("id").where("code", "=", "AK-003").executeTakeFirstOrThrow()).id;
+    const context = await browser.newContext({ locale: "ja-JP" });
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on("pageerror", (error) => errors.push(error.message));
+    page.on("console", (message) => {
+      if (message.type() === "error") errors.push(message.text());
+    });
+    await page.goto(`${bot.url}/staff/login?next=${encodeURIComponent(`/staff/listings/${id}`)}`);
+    await page.getByLabel("職員ID").fill("chiiki7");
+    await page.getByLabel("パスワード").fill(STAFF_PASSWORD);
+    await page.getByRole("button", { name: "ログイン" }).click();
+    await page.waitForURL(new RegExp(`/staff/listings/${id}$`));
+
+    await page.locator('input[type="file"]').setInputFiles({ name: "not-a-photo.txt", mimeType: "text/plain", buffer: Buffer.from("これは画像ではありません") });
+    await page.getByRole("button", { name: "アップロードする" }).click();
+    await expect.poll(() => page.locator("#listing-photo-status").textContent()).toContain("JPEG・PNG・WebPの画像ファイルを選んでください");
+
+    await page.locator('input[type="file"]').setInputFiles({ name: "house.jpg", mimeType: "image/jpeg", buffer: JPEG });
+    await page.getByRole("button", { name: "アップロードする" }).click();
+    await page.waitForURL(new RegExp(`/staff/listings/${id}\\?done=photo$`));
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("写真を登録しました");
+    const image = page.getByRole("img", { name: /の写真$/ });
+    await expect.poll(() => image.evaluate((element: HTMLImageElement) => element.complete && element.naturalWidth)).toBe(2);
+    const photo = await bot.store.db.selectFrom("listing_photos").select("id").where("listing_id", "=", id).executeTakeFirstOrThrow();
+    expect((await bot.store.db.selectFrom("vacant_house_listings").select("photo_url").where("id", "=", id).executeTakeFirstOrThrow()).photo_url).toBe(`${PUBLIC_BASE_URL}/listing-photos/${photo.id}`);
+    // The refused upload logged its 415 to the console; nothing else may have failed (no CSP violation, no script error).
+    expect(errors.filter((error) => !/415/.test(error))).toEqual([]);
+    await context.close();
+  }, BOT_TEST_TIMEOUT_MS);
 });

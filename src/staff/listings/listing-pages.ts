@@ -200,6 +200,7 @@ const DONE_MESSAGES: Record<string, string> = {
   contract: "成約を記録しました。KPI「空き家バンク登録物件を購入、または借りた件数」に数えられます。",
   uncontract: "成約の記録を取り消しました。物件は「非公開」になっています。",
   photo: "写真を登録しました。",
+  photo_not_for_line: "写真を登録しました。ただし、WebP形式の写真はLINEでは表示できないため、LINEには「写真は準備中です」と表示されます。JPEGかPNGで登録し直すと表示されます。",
 };
 
 const STATE_ERRORS: Record<ListingAction, string> = {

@@ -5,8 +5,8 @@ import type { Kysely } from "kysely";
 import { imageTypeOf } from "../../line/content-client.js";
 import type { Database } from "../../store/database.js";
 import { audit } from "../audit.js";
-import { listingIdOf, photoOfListing, publishedPhoto, replacePhoto, setPhotoUrl } from "./listing-queries.js";
-import { canEditListings, type ListingOptions } from "./listing-rules.js";
+import { listingIdOf, photoOfListing, publishedPhoto, replacePhoto } from "./listing-queries.js";
+import { canEditListings, LINE_IMAGE_TYPES, photoUrlAfterUpload, type ListingOptions } from "./listing-rules.js";
 import { PHOTO_MAX_BYTES } from "./listing-views.js";
 
 // Listing photos. Staff upload with /staff/assets/listing-photo.js: a PUT whose body is the file
@@ -52,16 +52,16 @@ export function listingPhotoRoutes(db: Kysely<Database>, options: ListingOptions
       return void res.status(415).json({ error: "JPEG・PNG・WebPの画像ファイルを選んでください。ほかの形式や画像以外のファイルは登録できません。" });
     }
     const now = new Date();
-    const photoId = await db.transaction().execute(async (trx) => {
-      const created = await replacePhoto(trx, id, { contentType, bytes }, now);
-      if (!created) return null;
-      const url = options.publicBaseUrl ? `${options.publicBaseUrl}/listing-photos/${created}` : null;
-      if (url) await setPhotoUrl(trx, id, url, now);
-      await audit(trx, staff, "listing.photo", { type: "listing", id }, { photo_id: created, content_type: contentType, byte_size: bytes.length, photo_url: url });
-      return created;
+    const saved = await db.transaction().execute(async (trx) => {
+      const urlFor = (photoId: string, current: string | null) => photoUrlAfterUpload(current, { photoId, contentType }, options.publicBaseUrl);
+      const replaced = await replacePhoto(trx, id, { contentType, bytes }, urlFor, now);
+      if (!replaced) return null;
+      await audit(trx, staff, "listing.photo", { type: "listing", id }, { photo_id: replaced.photoId, content_type: contentType, byte_size: bytes.length, photo_url: replaced.photoUrl });
+      return replaced;
     });
-    if (!photoId) return void res.status(404).json({ error: "この物件は見つかりません。" });
-    res.json({ ok: true, photoId, next: `/staff/listings/${id}?done=photo` });
+    if (!saved) return void res.status(404).json({ error: "この物件は見つかりません。" });
+    const done = LINE_IMAGE_TYPES.includes(contentType) ? "photo" : "photo_not_for_line";
+    res.json({ ok: true, photoId: saved.photoId, photoUrl: saved.photoUrl, next: `/staff/listings/${id}?done=${done}` });
   });
   return router;
 }

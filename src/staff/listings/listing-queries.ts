@@ -112,15 +112,17 @@ export async function changeStatus(trx: Transaction<Database>, id: string, actio
   return Number(result.numUpdatedRows) === 1;
 }
 
-// Replaces the listing's photo (one per listing) and returns the new photo's id. The listing row
-// is locked first, so two uploads at once end with one photo.
+// Replaces the listing's photo (one per listing) and sets the listing's photo_url as `urlFor` says
+// from the new photo's id and the current photo_url. The listing row is locked first, so two
+// uploads at once end with one photo. Null when the listing does not exist.
 export async function replacePhoto(
   trx: Transaction<Database>,
   listingId: string,
   photo: { contentType: "image/jpeg" | "image/png" | "image/webp"; bytes: Buffer },
+  urlFor: (photoId: string, current: string | null) => string | null,
   now: Date,
-): Promise<string | null> {
-  const listing = await trx.selectFrom("vacant_house_listings").select("id").where("id", "=", listingId).forUpdate().executeTakeFirst();
+): Promise<{ photoId: string; photoUrl: string | null } | null> {
+  const listing = await trx.selectFrom("vacant_house_listings").select(["id", "photo_url"]).where("id", "=", listingId).forUpdate().executeTakeFirst();
   if (!listing) return null;
   await trx.deleteFrom("listing_photos").where("listing_id", "=", listingId).execute();
   const row = await trx
@@ -128,11 +130,9 @@ export async function replacePhoto(
     .values({ listing_id: listingId, content_type: photo.contentType, byte_size: photo.bytes.length, content: photo.bytes, created_at: now })
     .returning("id")
     .executeTakeFirstOrThrow();
-  return row.id;
-}
-
-export async function setPhotoUrl(trx: Transaction<Database>, listingId: string, url: string, now: Date): Promise<void> {
-  await trx.updateTable("vacant_house_listings").set({ photo_url: url, updated_at: now }).where("id", "=", listingId).execute();
+  const photoUrl = urlFor(row.id, listing.photo_url);
+  await trx.updateTable("vacant_house_listings").set({ photo_url: photoUrl, updated_at: now }).where("id", "=", listingId).execute();
+  return { photoId: row.id, photoUrl };
 }
 
 export async function photoOfListing(db: Db, listingId: string) {

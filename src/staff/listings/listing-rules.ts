@@ -65,3 +65,15 @@ export function parseContractDate(input: unknown, now: Date): { ok: true; date: 
   if (text < EARLIEST_CONTRACT_DATE) return { ok: false, error: "成約日が古すぎます。2000年1月1日以降の日付を入力してください。" };
   return { ok: true, date: text };
 }
+
+// LINE shows a Flex image only as JPEG or PNG (Messaging API reference, Flex image "url").
+export const LINE_IMAGE_TYPES: readonly string[] = ["image/jpeg", "image/png"];
+const OWN_PHOTO_URL = /\/listing-photos\/\d+$/;
+
+// What a listing's photo_url becomes once a photo is uploaded: this server's public address of the
+// new photo when PUBLIC_BASE_URL is set and LINE can show its format; otherwise no address of ours
+// (the photo an old one named is gone), while an address elsewhere stays as it was.
+export function photoUrlAfterUpload(current: string | null, upload: { photoId: string; contentType: string }, publicBaseUrl: string | null): string | null {
+  if (publicBaseUrl && LINE_IMAGE_TYPES.includes(upload.contentType)) return `${publicBaseUrl}/listing-photos/${upload.photoId}`;
+  return current && OWN_PHOTO_URL.test(current) ? null : current;
+}

@@ -5,7 +5,7 @@ import type { StaffPrincipal } from "../sessions.js";
 import { dateTime } from "../views.js";
 import { LIMITS, type FormErrors, type FormField, type ListingFormInput } from "./listing-form.js";
 import type { ListingDetail, listListings } from "./listing-queries.js";
-import { allowed, DEAL_LABELS, japanToday, LISTING_STATUS_LABELS } from "./listing-rules.js";
+import { allowed, DEAL_LABELS, japanToday, LINE_IMAGE_TYPES, LISTING_STATUS_LABELS } from "./listing-rules.js";
 
 // The HTML of the 空き家バンク pages: the list, one listing, and the form.
 export const PHOTO_MAX_BYTES = 5 * 1024 * 1024;
@@ -142,10 +142,10 @@ function photoSection(listing: ListingDetail, staff: StaffPrincipal, canEdit: bo
     : html`<p class="empty">写真はまだありません。</p>`;
   const shown = listing.photo_url?.startsWith("https://")
     ? html`<p class="hint">LINEでは次の写真を表示します：${listing.photo_url}</p>`
-    : html`<p class="hint">LINEでは「写真は準備中です」と表示されます。${photoAdvice(Boolean(listing.photo_id), publicBaseUrl)}</p>`;
+    : html`<p class="hint">LINEでは「写真は準備中です」と表示されます。${photoAdvice(listing.photo_type, publicBaseUrl)}</p>`;
   const upload = canEdit
     ? html`<form id="listing-photo-form" class="reply" data-upload-url="/staff/listings/${listing.id}/photo" data-csrf="${staff.csrfToken}" data-max-bytes="${PHOTO_MAX_BYTES}">
-  <label>${listing.photo_id ? "写真を差し替える" : "写真を登録する"}（JPEG・PNG・WebP、5MBまで）<br><input type="file" name="photo" accept="image/jpeg,image/png,image/webp" required></label>
+  <label>${listing.photo_id ? "写真を差し替える" : "写真を登録する"}（JPEG・PNG・WebP、5MBまで。LINEに表示されるのはJPEGとPNGです）<br><input type="file" name="photo" accept="image/jpeg,image/png,image/webp" required></label>
   <button type="submit" class="primary">アップロードする</button>
   <p id="listing-photo-status" role="status" aria-live="polite"></p>
 </form>
@@ -156,9 +156,10 @@ function photoSection(listing: ListingDetail, staff: StaffPrincipal, canEdit: bo
 }
 
 // Why an uploaded photo is not (yet) what LINE shows.
-function photoAdvice(hasPhoto: boolean, publicBaseUrl: string | null): string {
+function photoAdvice(photoType: string | null, publicBaseUrl: string | null): string {
+  if (photoType && !LINE_IMAGE_TYPES.includes(photoType)) return "WebP形式の写真はLINEでは表示できません。JPEGかPNGで登録し直してください。";
   if (!publicBaseUrl) return "登録した写真をLINEに表示するには、システム管理者がPUBLIC_BASE_URL（https）を設定したうえで、写真を登録し直してください。";
-  return hasPhoto ? "この写真はPUBLIC_BASE_URLの設定前に登録されたものです。写真を登録し直すと、LINEに表示されます。" : "";
+  return photoType ? "この写真はPUBLIC_BASE_URLの設定前に登録されたものです。写真を登録し直すと、LINEに表示されます。" : "";
 }
 
 const FIELD_LABELS: Record<FormField, string> = {
