@@ -1,5 +1,9 @@
-import type { CaseStatus } from "../store/database.js";
+import type { Kysely } from "kysely";
+import type { CaseStatus, Database } from "../store/database.js";
+import { audit } from "./audit.js";
 import { html, type SafeHtml } from "./html.js";
+import { csrfField } from "./layout.js";
+import type { StaffPrincipal } from "./sessions.js";
 import { STATUS_LABELS } from "./labels.js";
 import { filtersQuery, type CaseFilters } from "./inquiries/inquiry-filters.js";
 
@@ -82,4 +86,42 @@ export function historyView(entries: { action: string; at: Date; who: string | n
     const change = typeof entry.detail.to === "string" && entry.detail.to in STATUS_LABELS ? `（→ ${STATUS_LABELS[entry.detail.to as CaseStatus]}）` : "";
     return html`<li>${dateTime(entry.at)} ${entry.who ?? "—"}：${ACTION_LABELS[entry.action] ?? entry.action}${change}</li>`;
   })}</ul>`;
+}
+
+// Inquiries and reports are both cases: the same status/assignee form and internal notes.
+export const NOTE_MAX = 5000;
+
+export function caseStatusForm(
+  action: string,
+  staff: StaffPrincipal,
+  current: { status: CaseStatus; assignee_id: string | null },
+  colleagues: { id: string; display_name: string }[],
+): SafeHtml {
+  return html`<form method="post" action="${action}" class="row">
+  ${csrfField(staff)}
+  <label>状態 <select name="status">${(Object.keys(STATUS_LABELS) as CaseStatus[]).map((status) => html`<option value="${status}"${status === current.status ? html` selected` : ""}>${STATUS_LABELS[status]}</option>`)}</select></label>
+  <label>担当者 <select name="assignee_id"><option value="">（未定）</option>${colleagues.map((person) => html`<option value="${person.id}"${person.id === current.assignee_id ? html` selected` : ""}>${person.display_name}</option>`)}</select></label>
+  <button type="submit">更新する</button>
+</form>`;
+}
+
+export function caseNotesSection(action: string, staff: StaffPrincipal, notes: Parameters<typeof notesView>[0]): SafeHtml {
+  return html`<h2>内部メモ（住民の方には見えません）</h2>
+${notesView(notes)}
+<form method="post" action="${action}" class="reply">
+  ${csrfField(staff)}
+  <textarea name="body" rows="3" maxlength="${NOTE_MAX}" required></textarea>
+  <button type="submit">メモを追加</button>
+</form>`;
+}
+
+// Saves an internal note on a case (and its audit entry); false when the text is empty or too long.
+export async function addCaseNote(db: Kysely<Database>, staff: StaffPrincipal, caseType: "inquiry" | "report", caseId: string, body: unknown): Promise<boolean> {
+  const text = String(body ?? "").trim();
+  if (!text || text.length > NOTE_MAX) return false;
+  await db.transaction().execute(async (trx) => {
+    await trx.insertInto("case_notes").values({ case_type: caseType, case_id: caseId, staff_id: staff.id, body: text }).execute();
+    await audit(trx, staff, `${caseType}.note`, { type: caseType, id: caseId });
+  });
+  return true;
 }

@@ -7,7 +7,7 @@ import { html, type SafeHtml } from "../html.js";
 import { csrfField, page } from "../layout.js";
 import { CATEGORY_LABELS, categoryLabel, DETAIL_LABELS, STATUS_LABELS } from "../labels.js";
 import type { StaffPrincipal } from "../sessions.js";
-import { conversationView, dateTime, historyView, notesView, pager, statusTabs } from "../views.js";
+import { addCaseNote, caseNotesSection, caseStatusForm, conversationView, dateTime, historyView, NOTE_MAX, pager, statusTabs } from "../views.js";
 import { filtersQuery, parseCaseFilters, type CaseFilters } from "./inquiry-filters.js";
 import { colleaguesOf, conversationOf, countInquiriesByStatus, departments, findInquiry, historyOf, listInquiries, notesOf } from "./inquiry-queries.js";
 
@@ -19,7 +19,6 @@ export interface CaseActions {
 }
 
 const REPLY_MAX = 5000;
-const NOTE_MAX = 5000;
 
 export function inquiryPages(db: Kysely<Database>, actions: CaseActions): Router {
   const router = express.Router();
@@ -92,12 +91,7 @@ ${error ? html`<p class="error" role="alert">${error}</p>` : ""}
   ${inquiry.anonymized_at ? html`<dt>個人情報</dt><dd>保存期間を過ぎたため削除済み（${dateTime(inquiry.anonymized_at)}）</dd>` : ""}
   ${details.map(([key, value]) => html`<dt>${DETAIL_LABELS[key] ?? key}</dt><dd class="pre">${Array.isArray(value) ? value.join("、") : String(value)}</dd>`)}
 </dl>
-<form method="post" action="/staff/inquiries/${inquiry.id}/status" class="row">
-  ${csrfField(staff)}
-  <label>状態 <select name="status">${(Object.keys(STATUS_LABELS) as CaseStatus[]).map((status) => html`<option value="${status}"${status === inquiry.status ? html` selected` : ""}>${STATUS_LABELS[status]}</option>`)}</select></label>
-  <label>担当者 <select name="assignee_id"><option value="">（未定）</option>${colleagues.map((person) => html`<option value="${person.id}"${person.id === inquiry.assignee_id ? html` selected` : ""}>${person.display_name}</option>`)}</select></label>
-  <button type="submit">更新する</button>
-</form>
+${caseStatusForm(`/staff/inquiries/${inquiry.id}/status`, staff, inquiry, colleagues)}
 ${inquiry.category === "human" && inquiry.status !== "closed" ? html`<p class="hint">この取り次ぎを「完了」にすると、この方への自動応答が再開します。</p>` : ""}
 <h2>LINEで返信する</h2>
 ${
@@ -109,13 +103,7 @@ ${
   <button type="submit" class="primary">送信する</button>
 </form>`
 }
-<h2>内部メモ（住民の方には見えません）</h2>
-${notesView(notes)}
-<form method="post" action="/staff/inquiries/${inquiry.id}/notes" class="reply">
-  ${csrfField(staff)}
-  <textarea name="body" rows="3" maxlength="${NOTE_MAX}" required></textarea>
-  <button type="submit">メモを追加</button>
-</form>
+${caseNotesSection(`/staff/inquiries/${inquiry.id}/notes`, staff, notes)}
 <h2>操作の記録</h2>
 ${historyView(history)}
 </section>
@@ -174,12 +162,8 @@ ${conversationView(messages)}
     const staff = req.staff!;
     const inquiry = await findInquiry(db, staff, req.params.id);
     if (!inquiry) return void res.status(404).json({ error: "この問い合わせは見つかりません。" });
-    const text = String((req.body as Record<string, unknown>).body ?? "").trim();
-    if (!text || text.length > NOTE_MAX) return void res.redirect(303, `/staff/inquiries/${inquiry.id}?error=note_length`);
-    await db.transaction().execute(async (trx) => {
-      await trx.insertInto("case_notes").values({ case_type: "inquiry", case_id: inquiry.id, staff_id: staff.id, body: text }).execute();
-      await audit(trx, staff, "inquiry.note", { type: "inquiry", id: inquiry.id });
-    });
+    const saved = await addCaseNote(db, staff, "inquiry", inquiry.id, (req.body as Record<string, unknown>).body);
+    if (!saved) return void res.redirect(303, `/staff/inquiries/${inquiry.id}?error=note_length`);
     res.redirect(303, `/staff/inquiries/${inquiry.id}?done=noted`);
   });
   return router;

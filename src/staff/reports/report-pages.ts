@@ -8,10 +8,10 @@ import { html, type SafeHtml } from "../html.js";
 import type { CaseActions } from "../inquiries/inquiry-pages.js";
 import { colleaguesOf, conversationOf, historyOf, notesOf } from "../inquiries/inquiry-queries.js";
 import type { CaseFilters } from "../inquiries/inquiry-filters.js";
-import { csrfField, page } from "../layout.js";
+import { page } from "../layout.js";
 import { STATUS_LABELS } from "../labels.js";
 import type { StaffPrincipal } from "../sessions.js";
-import { conversationView, dateTime, historyView, notesView, pager, statusTabs } from "../views.js";
+import { addCaseNote, caseNotesSection, caseStatusForm, conversationView, dateTime, historyView, NOTE_MAX, pager, statusTabs } from "../views.js";
 import { countReportsByStatus, findReport, findReportPhoto, listReports, lockReportStatus, parseReportFilters, photosOf, reportDepartments } from "./report-queries.js";
 
 // The 通報 inbox (/staff/reports) and one report's page: where (address, coordinates, a link to a
@@ -23,7 +23,6 @@ export interface ReportActions extends CaseActions {
   reports: ReportConsoleTexts;
 }
 
-const NOTE_MAX = 5000;
 // Photos are served only as these image types; anything else stored is sent as opaque bytes.
 const IMAGE_TYPES = new Set(["image/jpeg", "image/png", "image/gif", "image/webp"]);
 
@@ -116,19 +115,8 @@ ${
     ? html`<p class="error">この方は公式アカウントをブロックしているため、状態を変えてもLINEでのお知らせは届きません（送信しません）。</p>`
     : html`<p class="hint">状態を「${STATUS_LABELS.in_progress}」または「${STATUS_LABELS.closed}」に変えると、通報した方へLINEでお知らせが届きます。</p>`
 }
-<form method="post" action="/staff/reports/${report.id}/status" class="row">
-  ${csrfField(staff)}
-  <label>状態 <select name="status">${(Object.keys(STATUS_LABELS) as CaseStatus[]).map((status) => html`<option value="${status}"${status === report.status ? html` selected` : ""}>${STATUS_LABELS[status]}</option>`)}</select></label>
-  <label>担当者 <select name="assignee_id"><option value="">（未定）</option>${colleagues.map((person) => html`<option value="${person.id}"${person.id === report.assignee_id ? html` selected` : ""}>${person.display_name}</option>`)}</select></label>
-  <button type="submit">更新する</button>
-</form>
-<h2>内部メモ（住民の方には見えません）</h2>
-${notesView(notes)}
-<form method="post" action="/staff/reports/${report.id}/notes" class="reply">
-  ${csrfField(staff)}
-  <textarea name="body" rows="3" maxlength="${NOTE_MAX}" required></textarea>
-  <button type="submit">メモを追加</button>
-</form>
+${caseStatusForm(`/staff/reports/${report.id}/status`, staff, report, colleagues)}
+${caseNotesSection(`/staff/reports/${report.id}/notes`, staff, notes)}
 <h2>操作の記録</h2>
 ${historyView(history)}
 </section>
@@ -174,12 +162,8 @@ ${conversationView(messages)}
     const staff = req.staff!;
     const report = await findReport(db, staff, req.params.id);
     if (!report) return void res.status(404).json({ error: "この通報は見つかりません。" });
-    const text = String((req.body as Record<string, unknown>).body ?? "").trim();
-    if (!text || text.length > NOTE_MAX) return void res.redirect(303, `/staff/reports/${report.id}?error=note_length`);
-    await db.transaction().execute(async (trx) => {
-      await trx.insertInto("case_notes").values({ case_type: "report", case_id: report.id, staff_id: staff.id, body: text }).execute();
-      await audit(trx, staff, "report.note", { type: "report", id: report.id });
-    });
+    const saved = await addCaseNote(db, staff, "report", report.id, (req.body as Record<string, unknown>).body);
+    if (!saved) return void res.redirect(303, `/staff/reports/${report.id}?error=note_length`);
     res.redirect(303, `/staff/reports/${report.id}?done=noted`);
   });
 

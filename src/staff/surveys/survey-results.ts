@@ -1,14 +1,8 @@
-import type { QuestionKind } from "../../store/database.js";
+import type { Question } from "../../flows/survey/survey-answers.js";
 
 // Per-question results from stored answers. Pure: the rows come from survey-queries.
-export interface StoredQuestion {
-  id: string;
-  position: number;
-  kind: QuestionKind;
-  prompt: string;
-  options: string[];
-  required: boolean;
-}
+// A question as stored: the same shape the residents' survey flow reads.
+export type StoredQuestion = Question;
 
 export interface OptionCount {
   label: string;
