@@ -11,7 +11,8 @@ export interface CpuSnapshot {
   idle: number;
   generator: number;
   bot: number;
-  postgres: number;
+  // Per process: one that ended within the window has no end figure, so its time counts as "other".
+  postgres: Map<number, number>;
 }
 
 export interface CpuShares {
@@ -42,12 +43,12 @@ export async function cpuSnapshot(botPid: number): Promise<CpuSnapshot | null> {
     const stats = await Promise.all(pids.map(async (pid) => ({ pid: Number(pid), stat: await processTicks(pid) })));
     let generator = 0;
     let bot = 0;
-    let postgres = 0;
+    const postgres = new Map<number, number>();
     for (const { pid, stat } of stats) {
       if (!stat) continue;
       if (pid === process.pid) generator += stat.ticks;
       else if (pid === botPid) bot += stat.ticks;
-      else if (stat.comm === "postgres") postgres += stat.ticks;
+      else if (stat.comm === "postgres") postgres.set(pid, stat.ticks);
     }
     return { total: cpu.reduce((sum, value) => sum + value, 0), idle: (cpu[3] ?? 0) + (cpu[4] ?? 0), generator, bot, postgres };
   } catch {
@@ -60,8 +61,11 @@ export function cpuBetween(before: CpuSnapshot | null, after: CpuSnapshot | null
     return { machine: Number.NaN, generator: Number.NaN, bot: Number.NaN, postgres: Number.NaN, other: Number.NaN };
   }
   const total = after.total - before.total;
-  const share = (key: "generator" | "bot" | "postgres") => (after[key] - before[key]) / total;
   const machine = 1 - (after.idle - before.idle) / total;
-  const [generator, bot, postgres] = [share("generator"), share("bot"), share("postgres")];
+  const generator = (after.generator - before.generator) / total;
+  const bot = (after.bot - before.bot) / total;
+  let postgresTicks = 0;
+  for (const [pid, ticks] of after.postgres) postgresTicks += ticks - (before.postgres.get(pid) ?? 0);
+  const postgres = postgresTicks / total;
   return { machine, generator, bot, postgres, other: Math.max(0, machine - generator - bot - postgres) };
 }
