@@ -300,7 +300,29 @@ export interface CaseNotesTable {
   created_at: Timestamp;
 }
 
+export type Residence = "city" | "outside";
+
+export interface ResidentProfilesTable {
+  user_id: string;
+  residence: Residence | null;
+  school_district: string | null;
+  town: string | null;
+  age_band: string | null;
+  interests: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface LineFollowEventsTable {
+  webhook_event_id: string;
+  user_id: string;
+  kind: "follow" | "unfollow";
+  occurred_at: Timestamp;
+}
+
 export interface Database {
+  resident_profiles: ResidentProfilesTable;
+  line_follow_events: LineFollowEventsTable;
   staff_users: StaffUsersTable;
   staff_sessions: StaffSessionsTable;
   audit_log: AuditLogTable;
