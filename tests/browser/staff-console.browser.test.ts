@@ -10,7 +10,7 @@ import { events, newUserId, waitFor } from "../support/webhook-client.js";
 
 // A staff member's day in a real browser (Debian's Chromium through playwright-core): log in,
 // filter the inbox, open an inquiry, reply in LINE, change its status, download the CSV, open the
-// KPI dashboard. A screenshot of each page goes to tests/artifacts/.
+// KPI dashboard and a survey's results. A screenshot of each page goes to tests/artifacts/.
 const database = testDatabases.at(-1)!;
 
 describe.runIf(browserTestsEnabled)(`staff console in Chromium on ${database.name}`, () => {
@@ -33,7 +33,7 @@ describe.runIf(browserTestsEnabled)(`staff console in Chromium on ${database.nam
     return errors;
   };
 
-  it("logs in, filters, opens an inquiry, replies, closes it, downloads the CSV, and opens the KPI dashboard", async () => {
+  it("logs in, filters, opens an inquiry, replies, closes it, downloads the CSV, and opens the KPI dashboard and a survey's results", async () => {
     const bot = await fixture.start();
     await addStaff(bot.store.db, { loginId: "yamada", displayName: "山田 花子", department: "商工観光課" });
     const userId = newUserId();
@@ -45,6 +45,15 @@ describe.runIf(browserTestsEnabled)(`staff console in Chromium on ${database.nam
     messages = await say(bot, events.text(userId, `農業の仕事を探しています <img src=x onerror="document.title='pwned'">`));
     messages = await say(bot, press(userId, tap(messages, "送信する")));
     const reference = messages[0]!.text.match(/IQ-\d{4}-\d{5}/)![0];
+    // The same resident answers the seeded satisfaction survey.
+    messages = await say(bot, events.text(userId, "/survey line-satisfaction"));
+    messages = await say(bot, press(userId, tap(messages, "5")));
+    messages = await say(bot, press(userId, tap(messages, "今くらいでよい")));
+    messages = await say(bot, press(userId, tap(messages, "防災・災害の情報")));
+    messages = await say(bot, press(userId, tap(messages, "選び終わった")));
+    messages = await say(bot, press(userId, tap(messages, "人吉市内")));
+    messages = await say(bot, events.text(userId, "避難所の情報が届くと安心です"));
+    expect(messages[0]!.text).toContain("ご回答ありがとうございました");
 
     const context = await browser.newContext({ acceptDownloads: true, locale: "ja-JP", viewport: { width: 1280, height: 900 } });
     const page = await context.newPage();
@@ -95,6 +104,15 @@ describe.runIf(browserTestsEnabled)(`staff console in Chromium on ${database.nam
     await page.goto(`${bot.url}/staff/kpi`);
     await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toContain("KPI");
     await screenshot(page, "staff-05-kpi");
+
+    await page.goto(`${bot.url}/staff/surveys`);
+    await page.getByRole("link", { name: "人吉市公式LINE 満足度アンケート" }).first().click();
+    await page.waitForURL(/\/staff\/surveys\/\d+\/results$/);
+    await expect.poll(() => page.locator("svg.bar-chart").count()).toBeGreaterThan(0);
+    // Free text is for the survey's department (秘書課) and admins: 山田 (商工観光課) sees counts only.
+    await expect.poll(() => page.getByText("回答の内容は担当課の職員と管理者だけがご覧になれます。").count()).toBe(1);
+    expect(await page.getByText("避難所の情報が届くと安心です").count()).toBe(0);
+    await screenshot(page, "staff-06-survey-results");
     expect(errors).toEqual([]);
     await context.close();
   }, 180_000);

@@ -247,7 +247,14 @@ describe.each(testDatabases)("staff surveys on $name", (database) => {
 
     // The seeded survey belongs to 秘書課: others may look, not change.
     const seeded = await db.selectFrom("surveys").select(["id", "status"]).where("slug", "=", "line-satisfaction").executeTakeFirstOrThrow();
-    expect((await staff.request(`/staff/surveys/${seeded.id}/results`)).status).toBe(200);
+    // Another department sees the counts, not what residents wrote, and cannot download it.
+    const results = await staff.request(`/staff/surveys/${seeded.id}/results`);
+    expect(results.status).toBe(200);
+    expect(results.text).toContain("回答の内容は担当課の職員と管理者だけがご覧になれます。");
+    expect(results.text).not.toContain("/answers.csv");
+    const download = await staff.request(`/staff/api/exports/surveys/${seeded.id}/answers.csv`);
+    expect(download.status).toBe(403);
+    expect(download.text).toContain("秘書課の職員と管理者だけ");
     const list = await staff.request("/staff/surveys");
     expect(list.text).not.toContain(`/staff/surveys/${seeded.id}/edit`);
     expect((await staff.request(`/staff/surveys/${seeded.id}/edit`)).status).toBe(403);

@@ -32,8 +32,9 @@ import { messages, resultsView, statusButton, surveyForm, surveyList, SURVEY_STA
 
 // Surveys in the console: the list (/staff/surveys), creating and editing (questions written in
 // one textarea, see survey-form.ts), opening and closing, per-question results with charts, and
-// the answers as CSV for Excel. Anyone on staff may see results; an admin or the survey's
-// department may change it. The questions are fixed once a response has arrived.
+// the answers as CSV for Excel. Anyone on staff may see the counts; what residents wrote (free-text
+// answers, the CSV) and changing the survey are for an admin or the survey's department, since free
+// text may hold names or phone numbers. The questions are fixed once a response has arrived.
 const CURRENT = "/staff/surveys";
 const EXPORT_LIMIT = 50_000;
 
@@ -176,10 +177,11 @@ export function surveyPages(db: Kysely<Database>): Router {
     const survey = await findSurvey(db, req.params.id);
     if (!survey) return notFound(res, staff);
     const questions = await questionsOf(db, survey.id);
+    const mayReadAnswers = canManage(staff, survey);
     const [total, choices, texts] = await Promise.all([responseCount(db, survey.id), choiceAnswers(db, survey.id), textAnswers(db, questions)]);
     const results = summarize(questions, choices, texts);
     const body = html`<p><a href="/staff/surveys">← 一覧へ戻る</a>${canManage(staff, survey) ? html` ・ <a href="/staff/surveys/${survey.id}/edit">編集</a> ${statusButton(staff, survey, "edit")}` : ""}</p>
-${resultsView(survey, total, results)}`;
+${resultsView(survey, total, results, mayReadAnswers)}`;
     res.type("html").send(page({ title: `結果：${survey.title}`, staff, current: CURRENT, body }));
   });
 
@@ -187,6 +189,7 @@ ${resultsView(survey, total, results)}`;
     const staff = req.staff!;
     const survey = await findSurvey(db, req.params.id);
     if (!survey) return void res.status(404).json({ error: "このアンケートは見つかりません。" });
+    if (!canManage(staff, survey)) return void res.status(403).json({ error: `回答のダウンロードは${answersReaders(survey)}だけができます。` });
     const range = exportRangeSchema.parse(req.query);
     const questions = await questionsOf(db, survey.id);
     const responses = await responsesForExport(
@@ -210,7 +213,7 @@ ${resultsView(survey, total, results)}`;
       return undefined;
     }
     if (!canManage(staff, survey)) {
-      const who = survey.department ? `${survey.department}の職員と管理者` : "管理者";
+      const who = answersReaders(survey);
       res
         .status(403)
         .type("html")
@@ -276,4 +279,8 @@ function submittedValues(body: Record<string, unknown>, staff: StaffPrincipal): 
 // Which of the survey's settings an edit changed (names only: the audit log keeps no free text).
 function changedFields(before: SurveyRow, after: { title: string; description: string | null; audience: string; department: string | null }): string[] {
   return (["title", "description", "audience", "department"] as const).filter((field) => before[field] !== after[field]);
+}
+
+function answersReaders(survey: Pick<SurveyRow, "department">): string {
+  return survey.department ? `${survey.department}の職員と管理者` : "管理者";
 }

@@ -139,7 +139,9 @@ function formatHelp(): SafeHtml {
 </details>`;
 }
 
-export function resultsView(survey: SurveyRow, total: number, results: QuestionResult[]): SafeHtml {
+// `mayReadAnswers`: whether this member of staff sees what residents wrote (free text, the CSV).
+export function resultsView(survey: SurveyRow, total: number, results: QuestionResult[], mayReadAnswers: boolean): SafeHtml {
+  const readers = survey.department ? `${survey.department}の職員と管理者` : "管理者";
   return html`<dl class="facts">
 <dt>状態</dt><dd><span class="survey-status ${survey.status}">${SURVEY_STATUS_LABELS[survey.status]}</span></dd>
 <dt>回答数</dt><dd><b>${total.toLocaleString("ja-JP")}</b>件</dd>
@@ -147,22 +149,28 @@ export function resultsView(survey: SurveyRow, total: number, results: QuestionR
 <dt>担当課</dt><dd>${survey.department ?? "（未設定）"}</dd>
 <dt>住民の方に送ってもらう言葉</dt><dd><input class="deep-link" type="text" readonly value="${deepLink(survey.slug)}" aria-label="このアンケートを開く言葉"></dd>
 </dl>
-<form method="get" action="/staff/api/exports/surveys/${survey.id}/answers.csv" class="filters">
+${
+  mayReadAnswers
+    ? html`<form method="get" action="/staff/api/exports/surveys/${survey.id}/answers.csv" class="filters">
 <label>回答日 <input type="date" name="from"> 〜 <input type="date" name="to"></label>
 <button type="submit">回答をCSVでダウンロード（Excel用）</button>
 <span class="hint">日付を空欄にすると、すべての回答を出力します。</span>
-</form>
-${results.map(questionResult)}`;
+</form>`
+    : html`<p class="hint">自由記述の回答とCSVのダウンロードは、個人の情報が含まれることがあるため、${readers}だけがご覧になれます。</p>`
+}
+${results.map((result) => questionResult(result, mayReadAnswers))}`;
 }
 
-function questionResult(result: QuestionResult): SafeHtml {
+function questionResult(result: QuestionResult, mayReadAnswers: boolean): SafeHtml {
   const { question } = result;
   const heading = html`<h2>Q${question.position}. ${question.prompt}</h2>
 <p class="hint">${KIND_NAMES[question.kind].label}${question.required ? "" : "（任意）"}・この質問への回答 ${result.answered.toLocaleString("ja-JP")}件</p>`;
   if (result.kind === "text") {
     return html`<section class="survey-result">${heading}
 ${
-  result.latest.length === 0
+  !mayReadAnswers
+    ? html`<p class="empty">回答の内容は担当課の職員と管理者だけがご覧になれます。</p>`
+    : result.latest.length === 0
     ? html`<p class="empty">回答はまだありません。</p>`
     : html`<ul class="notes">${result.latest.map((answer) => html`<li><span class="meta">${dateTime(answer.at)}</span><span class="pre">${answer.text}</span></li>`)}</ul>
 ${result.answered > result.latest.length ? html`<p class="hint">新しい${TEXT_ANSWERS_SHOWN}件を表示しています。すべての回答はCSVでご覧ください。</p>` : ""}`
