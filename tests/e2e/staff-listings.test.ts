@@ -17,6 +17,7 @@ import type { Database } from "../../src/store/database.js";
 import { botFixture } from "../support/bot-fixture.js";
 import { conversationDriver, type SentMessage } from "../support/conversation-driver.js";
 import { browserTestsEnabled, launchBrowser } from "../support/browser.js";
+import { jpegWithMetadata, TINY_JPEG as JPEG } from "../support/image-metadata.js";
 import { addStaff, STAFF_PASSWORD, StaffClient } from "../support/staff-client.js";
 import { testDatabases } from "../support/test-store.js";
 import { events, newUserId } from "../support/webhook-client.js";
@@ -26,11 +27,6 @@ import { events, newUserId } from "../support/webhook-client.js";
 // the KPI's live count follows contracts; photos are checked by size and signature and served to
 // LINE from a public route while the listing is published.
 
-// A real 2×2 baseline JPEG (JFIF), 331 bytes.
-const JPEG = Buffer.from(
-  "/9j/4AAQSkZJRgABAQAAAQABAAD/2wBDAAgGBgcGBQgHBwcJCQgKDBQNDAsLDBkSEw8UHRofHh0aHBwgJC4nICIsIxwcKDcpLDAxNDQ0Hyc5PTgyPC4zNDL/wAALCAACAAIBAREA/8QAHwAAAQUBAQEBAQEAAAAAAAAAAAECAwQFBgcICQoL/8QAtRAAAgEDAwIEAwUFBAQAAAF9AQIDAAQRBRIhMUEGE1FhByJxFDKBkaEII0KxwRVS0fAkM2JyggkKFhcYGRolJicoKSo0NTY3ODk6Q0RFRkdISUpTVFVWV1hZWmNkZWZnaGlqc3R1dnd4eXqDhIWGh4iJipKTlJWWl5iZmqKjpKWmp6ipqrKztLW2t7i5usLDxMXGx8jJytLT1NXW19jZ2uHi4+Tl5ufo6erx8vP09fb3+Pn6/9oACAEBAAA/ACv/2Q==",
-  "base64",
-);
 // The first bytes of a WebP file (RIFF container, WEBP form): enough for the signature check.
 const WEBP = Buffer.concat([Buffer.from("RIFF"), Buffer.from([36, 0, 0, 0]), Buffer.from("WEBPVP8 "), Buffer.alloc(28, 1)]);
 const PUBLIC_BASE_URL = "https://line.hitoyoshi.example";
@@ -278,7 +274,8 @@ describe.each(testDatabases)("staff listings on $name", (database) => {
     expect((await putPhoto(staff, id, JPEG, {})).status).toBe(403);
     expect((await putPhoto(staff, id, JPEG, { "x-csrf-token": "forged" })).status).toBe(403);
 
-    const accepted = await putPhoto(staff, id, JPEG);
+    // A phone photo: where it was taken and the camera's serial number are removed before it is stored.
+    const accepted = await putPhoto(staff, id, jpegWithMetadata(JPEG, 1, "GPS 32.21N 130.76E SerialNo 12345"));
     expect(accepted.status).toBe(200);
     const result = (await accepted.json()) as { photoId: string; next: string };
     expect(result.next).toBe(`/staff/listings/${id}?done=photo`);

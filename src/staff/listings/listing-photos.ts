@@ -8,6 +8,7 @@ import { audit } from "../audit.js";
 import { listingIdOf, photoOfListing, publishedPhoto, replacePhoto } from "./listing-queries.js";
 import { canEditListings, LINE_IMAGE_TYPES, photoUrlAfterUpload, type ListingOptions } from "./listing-rules.js";
 import { PHOTO_MAX_BYTES } from "./listing-views.js";
+import { stripImageMetadata } from "./strip-image-metadata.js";
 
 // Listing photos. Staff upload with /staff/assets/listing-photo.js: a PUT whose body is the file
 // (a plain form cannot carry a file and pass the console's CSRF check, which reads urlencoded
@@ -44,13 +45,15 @@ export function listingPhotoRoutes(db: Kysely<Database>, options: ListingOptions
     }
     const id = listingIdOf(req.params.id);
     if (!id) return void res.status(404).json({ error: "この物件は見つかりません。" });
-    const bytes = await readCappedBody(req, PHOTO_MAX_BYTES);
-    if (bytes === null) return void res.status(413).json({ error: "写真が大きすぎます（5MBまで）。縮小してから選び直してください。" });
-    if (bytes.length === 0) return void res.status(400).json({ error: "ファイルが空です。写真を選び直してください。" });
-    const contentType = imageTypeOf(bytes);
+    const uploaded = await readCappedBody(req, PHOTO_MAX_BYTES);
+    if (uploaded === null) return void res.status(413).json({ error: "写真が大きすぎます（5MBまで）。縮小してから選び直してください。" });
+    if (uploaded.length === 0) return void res.status(400).json({ error: "ファイルが空です。写真を選び直してください。" });
+    const contentType = imageTypeOf(uploaded);
     if (!isAccepted(contentType)) {
       return void res.status(415).json({ error: "JPEG・PNG・WebPの画像ファイルを選んでください。ほかの形式や画像以外のファイルは登録できません。" });
     }
+    // The photo goes public: where it was taken and with which camera must not.
+    const bytes = stripImageMetadata(uploaded, contentType);
     const now = new Date();
     const saved = await db.transaction().execute(async (trx) => {
       const urlFor = (photoId: string, current: string | null) => photoUrlAfterUpload(current, { photoId, contentType }, options.publicBaseUrl);
