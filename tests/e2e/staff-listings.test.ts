@@ -493,8 +493,45 @@ describe.runIf(browserTestsEnabled)(`listing photo upload in Chromium on ${brows
     await expect.poll(() => image.evaluate((element: HTMLImageElement) => element.complete && element.naturalWidth)).toBe(2);
     const photo = await bot.store.db.selectFrom("listing_photos").select("id").where("listing_id", "=", id).executeTakeFirstOrThrow();
     expect((await bot.store.db.selectFrom("vacant_house_listings").select("photo_url").where("id", "=", id).executeTakeFirstOrThrow()).photo_url).toBe(`${PUBLIC_BASE_URL}/listing-photos/${photo.id}`);
+    // A 12-megapixel photo straight from a phone (PNG, far over 5 MB) is scaled down in the browser to
+    // a JPEG of at most 2048 pixels on its long side, and accepted.
+    const original = await page.evaluate(async () => {
+      const canvas = document.createElement("canvas");
+      [canvas.width, canvas.height] = [4000, 3000];
+      const context = canvas.getContext("2d")!;
+      const pixels = context.createImageData(canvas.width, canvas.height);
+      for (let offset = 0; offset < pixels.data.length; offset += 65_536) crypto.getRandomValues(pixels.data.subarray(offset, offset + 65_536));
+      context.putImageData(pixels, 0, 0);
+      const blob = await new Promise<Blob>((resolve) => canvas.toBlob((made) => resolve(made!), "image/png"));
+      const input = document.querySelector<HTMLInputElement>('input[type="file"]')!;
+      const files = new DataTransfer();
+      files.items.add(new File([blob], "IMG_0001.png", { type: "image/png" }));
+      input.files = files.files;
+      return blob.size;
+    });
+    expect(original).toBeGreaterThan(5 * MiB);
+    await page.getByRole("button", { name: "アップロードする" }).click();
+    const replacement = () => bot.store.db.selectFrom("listing_photos").select(["id", "content_type", "content"]).where("listing_id", "=", id).where("id", "!=", photo.id).executeTakeFirst();
+    await expect.poll(replacement, { timeout: 30_000 }).toBeDefined();
+    await expect.poll(() => page.getByRole("status").first().textContent()).toContain("写真を登録しました");
+    const scaled = (await replacement())!;
+    expect(scaled.content_type).toBe("image/jpeg");
+    expect(scaled.content.length).toBeLessThan(5 * MiB);
+    expect(jpegSize(Buffer.from(scaled.content))).toEqual({ width: 2048, height: 1536 });
+
     // The refused upload logged its 415 to the console; nothing else may have failed (no CSP violation, no script error).
     expect(errors.filter((error) => !/415/.test(error))).toEqual([]);
     await context.close();
   }, BOT_TEST_TIMEOUT_MS);
 });
+
+// Width and height from a JPEG's frame header (SOF0–SOF2).
+function jpegSize(jpeg: Buffer): { width: number; height: number } {
+  let offset = 2;
+  while (offset < jpeg.length) {
+    const marker = jpeg[offset + 1]!;
+    if (marker >= 0xc0 && marker <= 0xc2) return { height: jpeg.readUInt16BE(offset + 5), width: jpeg.readUInt16BE(offset + 7) };
+    offset += 2 + jpeg.readUInt16BE(offset + 2);
+  }
+  throw new Error("no frame header in this JPEG");
+}
