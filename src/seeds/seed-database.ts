@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../store/database.js";
+import { insertSurveyQuestions } from "../store/survey-questions.js";
 import type { CitySeeds, FutureCafeSessionSeed, KpiIndicatorSeed, ListingSeed, SurveySeed } from "./schemas.js";
 
 export interface SeedSummary {
@@ -136,18 +137,6 @@ async function insertSurveyIfAbsent(trx: Transaction<Database>, survey: SurveySe
     .returning("id")
     .executeTakeFirst();
   if (!inserted) return false;
-  await trx
-    .insertInto("survey_questions")
-    .values(
-      survey.questions.map((question, index) => ({
-        survey_id: inserted.id,
-        position: index + 1,
-        kind: question.kind,
-        prompt: question.prompt,
-        options: JSON.stringify(question.options),
-        required: question.required,
-      })),
-    )
-    .execute();
+  await insertSurveyQuestions(trx, inserted.id, survey.questions);
   return true;
 }

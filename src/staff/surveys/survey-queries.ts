@@ -3,6 +3,7 @@ import type { Database, QuestionKind, SurveyStatus } from "../../store/database.
 import type { StaffPrincipal } from "../sessions.js";
 import type { QuestionDraft, SurveyMeta } from "./survey-form.js";
 import type { StoredQuestion } from "./survey-results.js";
+import { insertSurveyQuestions } from "../../store/survey-questions.js";
 
 // Reads and writes of the survey pages. Every member of staff sees every survey and its results;
 // an admin, or the survey's own department, may change it.
@@ -92,7 +93,7 @@ export async function insertSurvey(trx: Transaction<Database>, slug: string, met
     .values({ slug, title: meta.title, description: meta.description, department: meta.department, audience: meta.audience, status: "draft" })
     .returning("id")
     .executeTakeFirstOrThrow();
-  await writeQuestions(trx, survey.id, questions);
+  await insertSurveyQuestions(trx, survey.id, questions);
   return survey.id;
 }
 
@@ -107,24 +108,9 @@ export async function updateSurvey(trx: Transaction<Database>, id: string, meta:
 // Replaces all questions (only ever done while the survey has no responses).
 export async function replaceQuestions(trx: Transaction<Database>, surveyId: string, questions: QuestionDraft[]): Promise<void> {
   await trx.deleteFrom("survey_questions").where("survey_id", "=", surveyId).execute();
-  await writeQuestions(trx, surveyId, questions);
+  await insertSurveyQuestions(trx, surveyId, questions);
 }
 
-async function writeQuestions(trx: Transaction<Database>, surveyId: string, questions: QuestionDraft[]): Promise<void> {
-  await trx
-    .insertInto("survey_questions")
-    .values(
-      questions.map((question, index) => ({
-        survey_id: surveyId,
-        position: index + 1,
-        kind: question.kind,
-        prompt: question.prompt,
-        options: JSON.stringify(question.options),
-        required: question.required,
-      })),
-    )
-    .execute();
-}
 
 export async function setStatus(trx: Transaction<Database>, id: string, status: SurveyStatus): Promise<void> {
   await trx.updateTable("surveys").set({ status, updated_at: new Date() }).where("id", "=", id).execute();
