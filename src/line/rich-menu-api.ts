@@ -50,8 +50,8 @@ export function createRichMenuApi(options: RichMenuApiOptions): RichMenuApi {
     create: (request) => call("POST /v2/bot/richmenu", () => client.createRichMenu(request)).then((answer) => answer.richMenuId),
     async hasImage(richMenuId) {
       try {
-        const { httpResponse } = await blob.getRichMenuImageWithHttpInfo(richMenuId);
-        await httpResponse.body?.cancel().catch(() => undefined);
+        // Only whether it exists matters: the download is dropped unread.
+        (await blob.getRichMenuImage(richMenuId)).destroy();
         return true;
       } catch (error) {
         if (error instanceof HTTPFetchError && error.status === 404) return false;
