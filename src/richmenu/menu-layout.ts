@@ -101,7 +101,6 @@ export const menuLayoutSchema = z
   });
 
 export type MenuLayout = z.infer<typeof menuLayoutSchema>;
-type RawLayout = Omit<MenuLayout, "rows"> & { rows: { height: number; cells: { width?: number; action?: unknown }[] }[] };
 
 export interface Bounds {
   x: number;
@@ -112,7 +111,7 @@ export interface Bounds {
 
 // Where each cell lies: rows stacked from the top, cells left to right, cells without a width
 // sharing the rest of their row equally (the last one taking the odd pixels).
-export function cellBounds(menu: Pick<RawLayout, "rows" | "size">): Bounds[][] {
+export function cellBounds(menu: Pick<MenuLayout, "rows" | "size">): Bounds[][] {
   const width = menu.size.width;
   let y = 0;
   return menu.rows.map((row) => {
@@ -135,7 +134,7 @@ export function cellBounds(menu: Pick<RawLayout, "rows" | "size">): Bounds[][] {
 
 // What LINE would reject or what would look broken: a size LINE refuses, rows that do not fill the
 // image, areas outside it or on top of each other, more areas than LINE takes.
-export function layoutProblems(menu: RawLayout): { message: string; path: (string | number)[] }[] {
+export function layoutProblems(menu: MenuLayout): { message: string; path: (string | number)[] }[] {
   const problems: { message: string; path: (string | number)[] }[] = [];
   const { width, height } = menu.size;
   if (width / height < RICH_MENU_LIMITS.minAspectRatio) {
