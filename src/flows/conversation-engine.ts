@@ -119,6 +119,9 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
 
   async function onPostback(context: FlowContext, state: ConversationState | null, postback: PostbackData): Promise<messagingApi.Message[]> {
     if (postback.flow === "engine") {
+      // A rich menu tab (richmenuswitch): LINE has already switched the menu; a reply would only
+      // cover it. The flow in progress, if any, stays as it is.
+      if (postback.action === "switch_menu") return [];
       if (postback.action === "cancel") return [await cancel(context, state)];
       if (postback.action === "resume" && state) {
         const flow = flows.get(state.flow)!;

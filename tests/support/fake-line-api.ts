@@ -1,13 +1,16 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { messagingSchemaErrors } from "./line-openapi.js";
+import { FakeRichMenus } from "./fake-rich-menus.js";
+import { messagingSchemaErrors, requestBodyKind } from "./line-openapi.js";
 
-// A local stand-in for api.line.me used by the tests: it records every request, checks every body
-// against LINE's OpenAPI document (a body LINE would reject is answered 400 and listed in
-// `invalidBodies`, which the tests assert is empty), and can be told to fail the next requests.
+// A local stand-in for api.line.me (at `url`) and api-data.line.me (at `dataUrl`) used by the
+// tests: it records every request, checks every JSON body against LINE's OpenAPI document (a body
+// LINE would reject is answered 400 and listed in `invalidBodies`, which the tests assert is
+// empty), keeps rich menus as LINE does (`richMenus`), and can be told to fail the next requests.
 export interface RecordedRequest {
   method: string;
+  host: "api" | "data";
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: any;
@@ -16,14 +19,17 @@ export interface RecordedRequest {
 export class FakeLineApi {
   readonly requests: RecordedRequest[] = [];
   readonly invalidBodies: { path: string; errors: string[] }[] = [];
-  #scripted: { path: string; status: number; body: unknown }[] = [];
+  readonly richMenus = new FakeRichMenus();
+  #scripted: { path: string | RegExp; status: number; body: unknown; passes: number }[] = [];
   #contents = new Map<string, { bytes: Buffer; contentType: string }>();
-  #server: Server | null = null;
+  #servers: Server[] = [];
   url = "";
+  dataUrl = "";
 
-  // The next request to `path` gets this answer instead of success (queued in order).
-  failNext(path: string, status: number, body: unknown = { message: `scripted ${status}` }): void {
-    this.#scripted.push({ path, status, body });
+  // The next request to `path` (or to a path the pattern matches) gets this answer instead of
+  // success (queued in order); with `afterMatches`, that many matching requests pass first.
+  failNext(path: string | RegExp, status: number, body: unknown = { message: `scripted ${status}` }, afterMatches = 0): void {
+    this.#scripted.push({ path, status, body, passes: afterMatches });
   }
 
   // What GET /v2/bot/message/{messageId}/content answers (as api-data.line.me does).
@@ -32,23 +38,32 @@ export class FakeLineApi {
   }
 
   async start(): Promise<this> {
+    this.url = await this.#listen("api");
+    this.dataUrl = await this.#listen("data");
+    return this;
+  }
+
+  async #listen(host: "api" | "data"): Promise<string> {
     const app = express();
+    app.use(express.raw({ type: ["image/png", "image/jpeg"], limit: "5mb" }));
     app.use(express.json({ limit: "5mb" }));
     app.use((req, res) => {
-      const recorded = { method: req.method, path: req.path, headers: req.headers, body: req.body };
+      const recorded = { method: req.method, host, path: req.path, headers: req.headers, body: req.body };
       this.requests.push(recorded);
-      const errors = req.method === "POST" ? messagingSchemaErrors(req.method, req.path, req.body) : [];
+      const errors = req.method === "POST" && requestBodyKind(req.method, req.path) === "json" ? messagingSchemaErrors(req.method, req.path, req.body) : [];
       if (errors.length > 0) {
         this.invalidBodies.push({ path: req.path, errors });
         res.status(400).json({ message: "The request body is invalid", details: errors });
         return;
       }
-      const scriptedIndex = this.#scripted.findIndex((entry) => entry.path === req.path);
-      if (scriptedIndex >= 0) {
+      const scriptedIndex = this.#scripted.findIndex((entry) => (typeof entry.path === "string" ? entry.path === req.path : entry.path.test(req.path)));
+      if (scriptedIndex >= 0 && this.#scripted[scriptedIndex]!.passes > 0) this.#scripted[scriptedIndex]!.passes -= 1;
+      else if (scriptedIndex >= 0) {
         const [entry] = this.#scripted.splice(scriptedIndex, 1);
         res.status(entry!.status).json(entry!.body);
         return;
       }
+      if (this.richMenus.handle(req, res, host)) return;
       const content = /^\/v2\/bot\/message\/(\d+)\/content$/.exec(req.path);
       if (req.method === "GET" && content) {
         const stored = this.#contents.get(content[1]!);
@@ -58,11 +73,11 @@ export class FakeLineApi {
       }
       res.status(200).json({ sentMessages: [{ id: "1", quoteToken: "q" }] });
     });
-    await new Promise<void>((resolve) => {
-      this.#server = app.listen(0, "127.0.0.1", () => resolve());
+    const server = await new Promise<Server>((resolve) => {
+      const listening: Server = app.listen(0, "127.0.0.1", () => resolve(listening));
     });
-    this.url = `http://127.0.0.1:${(this.#server!.address() as AddressInfo).port}`;
-    return this;
+    this.#servers.push(server);
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   }
 
   to(path: string): RecordedRequest[] {
@@ -70,6 +85,6 @@ export class FakeLineApi {
   }
 
   async stop(): Promise<void> {
-    await new Promise<void>((resolve) => (this.#server ? this.#server.close(() => resolve()) : resolve()));
+    await Promise.all(this.#servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 }

@@ -115,6 +115,21 @@ function findOperation(spec: Spec, method: string, urlPath: string): { id: strin
   throw new Error(`${method} ${pathname} is not an operation of LINE's Messaging API spec`);
 }
 
+// What a request to this operation carries: a JSON body (checked against its schema), binary
+// content (an image upload) or nothing. Throws for a path the spec does not have.
+export function requestBodyKind(method: string, urlPath: string): "json" | "binary" | "none" {
+  const { messaging } = load();
+  const pathname = urlPath.split("?")[0]!;
+  for (const [template, operations] of Object.entries(messaging.paths)) {
+    const operation = operations[method.toLowerCase()];
+    if (!operation || !new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`).test(pathname)) continue;
+    const content = operation.requestBody?.content;
+    if (!content) return "none";
+    return content["application/json"] ? "json" : "binary";
+  }
+  throw new Error(`${method} ${pathname} is not an operation of LINE's Messaging API spec`);
+}
+
 function formatErrors(validate: ValidateFunction): string[] {
   return (validate.errors ?? [])
     .filter((error) => error.keyword !== "if")
