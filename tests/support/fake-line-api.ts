@@ -1,7 +1,7 @@
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
-import { messagingSchemaErrors } from "./line-openapi.js";
+import { messagingOperationId, messagingSchemaErrors } from "./line-openapi.js";
 
 // A local stand-in for api.line.me used by the tests: it records every request, checks every body
 // against LINE's OpenAPI document (a body LINE would reject is answered 400 and listed in
@@ -18,6 +18,9 @@ export class FakeLineApi {
   readonly invalidBodies: { path: string; errors: string[] }[] = [];
   #scripted: { path: string; status: number; body: unknown }[] = [];
   #contents = new Map<string, { bytes: Buffer; contentType: string }>();
+  #richMenuAliases = new Map<string, string>();
+  // The rich menu linked to each user (POST/DELETE /v2/bot/user/{userId}/richmenu…).
+  readonly userRichMenus = new Map<string, string>();
   #server: Server | null = null;
   url = "";
 
@@ -29,6 +32,11 @@ export class FakeLineApi {
   // What GET /v2/bot/message/{messageId}/content answers (as api-data.line.me does).
   setContent(messageId: string, bytes: Buffer, contentType = "image/jpeg"): void {
     this.#contents.set(messageId, { bytes, contentType });
+  }
+
+  // A deployed rich menu reachable by its alias (GET /v2/bot/richmenu/alias/{richMenuAliasId}).
+  setRichMenuAlias(alias: string, richMenuId: string): void {
+    this.#richMenuAliases.set(alias, richMenuId);
   }
 
   async start(): Promise<this> {
@@ -49,6 +57,7 @@ export class FakeLineApi {
         res.status(entry!.status).json(entry!.body);
         return;
       }
+      if (req.path.includes("/richmenu")) return this.#richMenu(req, res);
       const content = /^\/v2\/bot\/message\/(\d+)\/content$/.exec(req.path);
       if (req.method === "GET" && content) {
         const stored = this.#contents.get(content[1]!);
@@ -63,6 +72,34 @@ export class FakeLineApi {
     });
     this.url = `http://127.0.0.1:${(this.#server!.address() as AddressInfo).port}`;
     return this;
+  }
+
+  // Rich menu aliases and per-user links, as LINE keeps them; a path the spec lacks is invalid.
+  #richMenu(req: express.Request, res: express.Response): void {
+    if (!messagingOperationId(req.method, req.path)) {
+      this.invalidBodies.push({ path: req.path, errors: [`${req.method} ${req.path} is not an operation of LINE's Messaging API spec`] });
+      res.status(404).json({ message: "Not found" });
+      return;
+    }
+    const alias = /^\/v2\/bot\/richmenu\/alias\/([^/]+)$/.exec(req.path);
+    const link = /^\/v2\/bot\/user\/([^/]+)\/richmenu(?:\/([^/]+))?$/.exec(req.path);
+    if (req.method === "GET" && alias) {
+      const richMenuId = this.#richMenuAliases.get(alias[1]!);
+      if (richMenuId) res.status(200).json({ richMenuAliasId: alias[1], richMenuId });
+      else res.status(404).json({ message: "richmenu alias not found" });
+    } else if (req.method === "POST" && link?.[2]) {
+      if (![...this.#richMenuAliases.values()].includes(link[2])) {
+        res.status(400).json({ message: "richmenu not found" });
+        return;
+      }
+      this.userRichMenus.set(link[1]!, link[2]);
+      res.status(200).json({});
+    } else if (req.method === "DELETE" && link && !link[2]) {
+      this.userRichMenus.delete(link[1]!);
+      res.status(200).json({});
+    } else {
+      res.status(404).json({ message: "Not found: the fake implements rich menu aliases and per-user links only" });
+    }
   }
 
   to(path: string): RecordedRequest[] {
