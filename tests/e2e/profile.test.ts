@@ -211,4 +211,31 @@ describe.each(testDatabases)("resident profile on $name", (database) => {
     const today = new Date(Date.now() + 9 * 3600_000).toISOString().slice(0, 10);
     expect(dashboard.text).toMatch(new RegExp(`<tr data-day="${today}"><th scope="row">${today}</th><td class="num">2</td><td class="num">1</td><td class="num">\\+1</td></tr>`));
   });
+
+  it("is part of the resident's data export, and erasure removes it and puts the default menu back", async () => {
+    fixture.lineApi.setRichMenuAlias(ALIAS, MENU_ID);
+    const bot = await fixture.start(fastMenus);
+    const userId = newUserId();
+    await say(bot, events.follow(userId));
+    let messages = await say(bot, events.text(userId, "受信設定"));
+    messages = await tapAndSay(bot, userId, messages, "市外に住んでいる");
+    messages = await tapAndSay(bot, userId, messages, "40代");
+    await waitFor(async () => fixture.lineApi.userRichMenus.get(userId) === MENU_ID, "the relocation menu linked");
+
+    await addStaff(bot.store.db, { loginId: "admin-profile", department: "秘書課", role: "admin" });
+    const admin = new StaffClient(bot.url);
+    await admin.login("admin-profile");
+    expect((await admin.request(`/staff/privacy?user=${userId}`)).text).toContain("受信設定 あり");
+    const data = JSON.parse((await admin.request(`/staff/api/privacy/${userId}/export.json`)).text);
+    expect(data.residentProfile).toMatchObject({ residence: "outside", age_band: "40s", interests: [] });
+    expect(data.richMenu).toMatchObject({ wanted_alias: ALIAS, linked_alias: ALIAS });
+    expect(data.followEvents.map((event: { kind: string }) => event.kind)).toEqual(["follow"]);
+
+    expect((await admin.post(`/staff/privacy/${userId}/delete`, { confirm: "yes" })).location).toBe("/staff/privacy?done=deleted");
+    expect(await profileOf(bot, userId)).toBeUndefined();
+    expect(await bot.store.db.selectFrom("line_follow_events").select("user_id").execute()).toEqual([{ user_id: "erased" }]);
+    await waitFor(async () => !fixture.lineApi.userRichMenus.has(userId), "the relocation menu unlinked");
+    await waitFor(async () => (await bot.store.db.selectFrom("rich_menu_links").selectAll().execute()).length === 0, "nothing left about the resident");
+    // Two staff logins (password hashing) on top of a conversation: more than the default minute on a busy machine.
+  }, 120_000);
 });
