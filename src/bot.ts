@@ -17,6 +17,8 @@ import { dropAbandonedReportPhotos, queueDueReminders } from "./flows/future-caf
 import { applyRetention } from "./staff/privacy/retention.js";
 import { createContentFetcher } from "./line/content-client.js";
 import { createLineSender } from "./line/line-client.js";
+import { createRichMenuApi } from "./line/rich-menu-client.js";
+import { createMenuSync, type MenuSyncOptions } from "./richmenu/user-menu-links.js";
 import { OutboundDispatcher, defaultDispatcherOptions, type DispatcherOptions } from "./line/outbound-dispatcher.js";
 import { Sweeper } from "./line/outbox-sweeper.js";
 import { CapturedRequests, lineApiStandIn } from "./devchat/line-api-standin.js";
@@ -41,6 +43,8 @@ export interface BotOverrides {
   sweepIntervalMs?: number;
   // How often the scheduled jobs (未来カフェ reminders, abandoned drafts) look for due work.
   jobIntervalMs?: number;
+  // How often per-user rich menus are told to LINE, and their retry timing.
+  menuSync?: Partial<MenuSyncOptions> & { intervalMs?: number };
   // The clock of the scheduled jobs (tests move it forward).
   now?: () => Date;
   host?: string;
@@ -113,11 +117,15 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     log,
     "scheduled jobs",
   );
+  // Per-user rich menus (受信設定): a short interval, as a resident has just asked for the change.
+  const syncMenus = createMenuSync(store.db, createRichMenuApi({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl }), log, overrides.menuSync);
+  const menus = new Sweeper(() => syncMenus(now()), overrides.menuSync?.intervalMs ?? 3_000, log, "rich menu sync");
   if (runsWorker) {
     worker = new InboxWorker(store.db, createEventHandler(texts, router, conversations), (ids) => dispatcher.deliver(ids), log, workerOptions);
     worker.start();
     sweeper.start();
     jobs.start();
+    menus.start();
   }
   log.info({ port, role: config.role, database: store.kind, localMode: config.localMode }, "bot started");
 
@@ -134,6 +142,7 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
       await worker?.stop();
       await sweeper.stop();
       await jobs.stop();
+      await menus.stop();
       if (standIn) await closeServer(standIn.server);
       await store.close();
     },

@@ -4,7 +4,7 @@ import { enqueueOutbound } from "../line/outbox.js";
 import type { LineMessage } from "../line/line-client.js";
 import { replyTokenOf, sourceIdOf, userIdOf } from "../line/webhook-body.js";
 import type { BotTexts } from "../seeds/bot-texts.js";
-import { recordBlock, recordFollow, recordUserSeen } from "../store/line-users.js";
+import { recordBlock, recordFollow, recordFollowEvent, recordUserSeen } from "../store/line-users.js";
 import { eraseUnsentMessage, recordIncomingMessage } from "../store/message-log.js";
 import type { Router } from "../intents/router.js";
 import type { ConversationEngine } from "../flows/conversation-engine.js";
@@ -24,7 +24,10 @@ export function createEventHandler(texts: BotTexts, router: Router, conversation
       case "follow":
         return onFollow(context, event as webhook.FollowEvent, texts);
       case "unfollow":
-        if (userId) await recordBlock(context.trx, userId, at);
+        if (userId) {
+          await recordBlock(context.trx, userId, at);
+          await recordFollowEvent(context.trx, { webhookEventId: event.webhookEventId, userId, kind: "unfollow", at });
+        }
         return [];
       case "message":
         return onMessage(context, event as webhook.MessageEvent, texts, router, conversations);
@@ -42,7 +45,11 @@ export function createEventHandler(texts: BotTexts, router: Router, conversation
 
 async function onFollow(context: HandlerContext, event: webhook.FollowEvent, texts: BotTexts): Promise<string[]> {
   const userId = userIdOf(event);
-  if (userId) await recordFollow(context.trx, userId, new Date(event.timestamp));
+  if (userId) {
+    const at = new Date(event.timestamp);
+    await recordFollow(context.trx, userId, at);
+    await recordFollowEvent(context.trx, { webhookEventId: event.webhookEventId, userId, kind: "follow", at });
+  }
   const greeting = event.follow?.isUnblocked ? texts.welcome_back : texts.welcome;
   return answer(context, [textWithMenu(greeting, texts)]);
 }

@@ -14,6 +14,7 @@ import { parsePostbackData, postbackData, type PostbackData } from "./postback-d
 import { relocationConsultationFlow } from "./relocation-consultation.js";
 import type { ContentFetcher } from "../line/content-client.js";
 import { futureCafeFlow } from "./future-cafe/future-cafe-flow.js";
+import { profileFlow } from "./profile/profile-flow.js";
 import { reportFlow } from "./report/report-flow.js";
 import { surveyFlow } from "./survey/survey-flow.js";
 import { vacantHouseFlow } from "./vacant-house/vacant-house-flow.js";
@@ -51,6 +52,7 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
     surveyFlow(flowTexts.survey, texts),
     reportFlow(flowTexts.report, services.content),
     futureCafeFlow(flowTexts.futureCafe, router.intents.find((seed) => seed.intent === "future_cafe")?.answer ?? ""),
+    profileFlow(flowTexts.profile, texts),
   ];
   const flows = new Map<string, Flow>(flowList.map((flow) => [flow.name, flow]));
   // The intent each flow serves; a clearly different intent mid-flow is an interruption.
@@ -60,6 +62,7 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
     survey: "survey",
     report: "report",
     future_cafe: "future_cafe",
+    profile: "profile",
   };
   const flowForIntent = (intent: IntentName) => flowList.find((flow) => flowIntent[flow.name] === intent && flow.fromIntent);
   const procedures = [...flowList.flatMap((flow) => flow.procedures), "職員への取り次ぎ"];

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { defaultSeedsDir, readSeedFile } from "../seeds/load-seeds.js";
+import { loadProfileSeeds, type ProfileSeeds } from "./profile/profile-seeds.js";
 
 // The words of each conversation flow, from seeds/flows/*.yaml.
 const answer = z.string().min(1).max(5000);
@@ -180,6 +181,7 @@ export interface FlowTexts {
   relocation: RelocationTexts;
   human: HumanTexts;
   vacantHouse: VacantHouseTexts;
+  profile: ProfileSeeds;
 }
 
 export async function loadFlowTexts(dir = defaultSeedsDir): Promise<FlowTexts> {
@@ -190,5 +192,6 @@ export async function loadFlowTexts(dir = defaultSeedsDir): Promise<FlowTexts> {
     report: await readSeedFile(path.join(dir, "flows", "report.yaml"), reportTextsSchema),
     survey: await readSeedFile(path.join(dir, "flows", "survey.yaml"), surveyTextsSchema),
     futureCafe: await readSeedFile(path.join(dir, "flows", "future_cafe.yaml"), futureCafeTextsSchema),
+    profile: await loadProfileSeeds(dir),
   };
 }

@@ -8,6 +8,7 @@ export const INTENTS = [
   "certificate",
   "furusato_nozei",
   "future_cafe",
+  "profile",
   "human",
   "greeting",
   "help",

@@ -53,7 +53,10 @@ export async function liveCount(db: Db, source: LiveSource, now: Date, procedure
         value: await count(db.selectFrom("line_users").select((eb) => eb.fn.countAll().as("n")).where("follow_state", "=", "following").executeTakeFirst()),
         fiscalYear,
         countedAt: now,
-        basis: "このLINEの友だち（ブロック中を除く）。SNS全体のうちLINEの分です",
+        // Friends by their current state (line_users), not follows minus blocks from the events: a
+        // friend who blocks and unblocks twice is one friend, and friends from before the bot who
+        // have written to it count although no follow event of theirs was ever received.
+        basis: "このLINEの友だち数（ブロック中の方を除く）。計画の数字はSNS全体のフォロワー数で、この数はそのうちLINEの分だけです",
       };
     case "line_procedures":
       return { value: procedures.length, fiscalYear, countedAt: now, basis: `このLINEでできる手続き（${procedures.join("、")}）` };

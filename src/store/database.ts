@@ -320,8 +320,20 @@ export interface LineFollowEventsTable {
   occurred_at: Timestamp;
 }
 
+export interface RichMenuLinksTable {
+  user_id: string;
+  wanted_alias: string | null;
+  linked_alias: string | null;
+  due_at: NullableTimestamp;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  synced_at: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   resident_profiles: ResidentProfilesTable;
+  rich_menu_links: RichMenuLinksTable;
   line_follow_events: LineFollowEventsTable;
   staff_users: StaffUsersTable;
   staff_sessions: StaffSessionsTable;

@@ -43,3 +43,13 @@ async function recordFollowState(db: Db, userId: string, at: Date, state: "follo
     )
     .execute();
 }
+
+// One row per follow or unfollow event, keyed by the event: a redelivered or retried event is
+// counted once. Friends added and lost per day are counted from these.
+export async function recordFollowEvent(db: Db, event: { webhookEventId: string; userId: string; kind: "follow" | "unfollow"; at: Date }): Promise<void> {
+  await db
+    .insertInto("line_follow_events")
+    .values({ webhook_event_id: event.webhookEventId, user_id: event.userId, kind: event.kind, occurred_at: event.at })
+    .onConflict((conflict) => conflict.column("webhook_event_id").doNothing())
+    .execute();
+}

@@ -49,7 +49,7 @@ describe("intent router", () => {
 
   it("understands every main-menu button and every quick-reply label it offers", async () => {
     const texts = await loadBotTexts();
-    const expected = ["relocation", "vacant_house", "kpi", "survey", "report", "certificate", "furusato_nozei", "future_cafe", "human", "help"];
+    const expected = ["relocation", "vacant_house", "kpi", "survey", "report", "certificate", "furusato_nozei", "future_cafe", "human", "profile", "help"];
     expect(texts.main_menu.map((item) => router.classify(item.text).intent)).toEqual(expected);
     for (const seed of data.intents.filter((seed) => !["greeting", "unknown"].includes(seed.intent))) {
       expect(router.classify(seed.label).intent, seed.label).toBe(seed.intent);

@@ -37,6 +37,16 @@ export class FakeLineApi {
     this.#contents.set(messageId, { bytes, contentType });
   }
 
+  // A deployed rich menu (with its image) reachable by its alias, as `npm run richmenu:deploy` leaves it.
+  setRichMenuAlias(alias: string, richMenuId: string): void {
+    this.richMenus.addDeployed(alias, richMenuId);
+  }
+
+  // The rich menu linked to each user (POST/DELETE /v2/bot/user/{userId}/richmenu…).
+  get userRichMenus(): ReadonlyMap<string, string> {
+    return this.richMenus.userLinks;
+  }
+
   async start(): Promise<this> {
     this.url = await this.#listen("api");
     this.dataUrl = await this.#listen("data");

@@ -117,6 +117,10 @@ export class FakeRichMenus {
       this.defaultMenuId = match[1]!;
       return ok(), true;
     }
+    if ((match = /^\/v2\/bot\/user\/([^/]+)\/richmenu$/.exec(path)) && match[1] !== "all" && req.method === "DELETE") {
+      this.userLinks.delete(match[1]!);
+      return ok(), true;
+    }
     if ((match = /^\/v2\/bot\/user\/([^/]+)\/richmenu\/([^/]+)$/.exec(path)) && req.method === "POST") {
       const problem = this.#usable(match[2]!);
       if (problem) return fail(400, problem), true;
@@ -136,6 +140,15 @@ export class FakeRichMenus {
       return ok(), true;
     }
     return false;
+  }
+
+  // For tests of what uses deployed menus: a menu with its image, reachable by `aliasId`.
+  addDeployed(aliasId: string, richMenuId: string): void {
+    const size = { width: 2500, height: 843 };
+    const area = { bounds: { x: 0, y: 0, ...size }, action: { type: "message", text: "メニュー" } };
+    this.menus.set(richMenuId, { richMenuId, size, selected: false, name: aliasId, chatBarText: "メニュー", areas: [area] });
+    this.images.set(richMenuId, { bytes: Buffer.alloc(8), contentType: "image/png" });
+    this.aliases.set(aliasId, richMenuId);
   }
 
   #usable(richMenuId: string): string | null {

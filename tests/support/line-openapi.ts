@@ -102,13 +102,15 @@ function load(): Loaded {
   return loaded;
 }
 
-function findOperation(spec: Spec, method: string, urlPath: string): { id: string; schemaRef: string } {
+function findOperation(spec: Spec, method: string, urlPath: string): { id: string; schemaRef: string | null } {
   const pathname = urlPath.startsWith("http") ? new URL(urlPath).pathname : urlPath.split("?")[0]!;
   for (const [template, operations] of Object.entries(spec.paths)) {
     const pattern = new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`);
     const operation = operations[method.toLowerCase()];
     if (!pattern.test(pathname) || !operation) continue;
     const schema = operation.requestBody?.content?.["application/json"]?.schema;
+    // Operations such as linking a rich menu to a user take no body at all.
+    if (!operation.requestBody) return { id: operation.operationId, schemaRef: null };
     if (!schema?.$ref) throw new Error(`${method} ${pathname} (${operation.operationId}) takes no JSON body in the spec`);
     return { id: operation.operationId, schemaRef: refName(schema.$ref) };
   }
@@ -139,6 +141,10 @@ function formatErrors(validate: ValidateFunction): string[] {
 export function messagingSchemaErrors(method: string, urlPath: string, body: unknown): string[] {
   const { ajv, messaging, byOperation } = load();
   const operation = findOperation(messaging, method, urlPath);
+  if (operation.schemaRef === null) {
+    const empty = body === undefined || body === null || (typeof body === "object" && Object.keys(body).length === 0);
+    return empty ? [] : [`${operation.id} takes no request body`];
+  }
   let validate = byOperation.get(operation.id);
   if (!validate) {
     validate = ajv.getSchema(`messaging#/definitions/${operation.schemaRef}`)!;
@@ -146,6 +152,15 @@ export function messagingSchemaErrors(method: string, urlPath: string, body: unk
   }
   const errors = validate(body) ? [] : formatErrors(validate);
   return [...new Set([...errors, ...extraLimitErrors(body)])].map((error) => `${operation.id} ${error}`);
+}
+
+// The operation id of a Messaging API request (any method), or null when the spec has no such path.
+export function messagingOperationId(method: string, urlPath: string): string | null {
+  try {
+    return findOperation(load().messaging, method, urlPath).id;
+  } catch {
+    return null;
+  }
 }
 
 export function webhookSchemaErrors(body: unknown): string[] {

@@ -1,5 +1,6 @@
 import { sql, type Expression, type Kysely, type RawBuilder } from "kysely";
 import type { Database } from "../../store/database.js";
+import { friendChangesPerDay, type FriendChangeDay } from "../../kpi/follow-counts.js";
 import type { LiveSource } from "../../kpi/live-counts.js";
 
 // What the KPI dashboard shows: every indicator of the plan with its yearly figures, and for the
@@ -150,7 +151,7 @@ export function yearlyTargetYears(indicators: readonly Pick<DashboardIndicator, 
 
 export type LiveFigures =
   | {
-      source: Exclude<LiveSource, "line_procedures">;
+      source: Exclude<LiveSource, "line_procedures" | "line_friends">;
       // monthly: what happened in each month; cumulative: the number at each month's end (or now).
       kind: "monthly" | "cumulative";
       fiscalYear: number;
@@ -158,7 +159,19 @@ export type LiveFigures =
       // The year's total so far (monthly) or the current number (cumulative).
       total: number;
     }
+  | {
+      source: "line_friends";
+      kind: "cumulative";
+      fiscalYear: number;
+      months: (number | null)[];
+      total: number;
+      // Friends added and lost on each day of the last FRIEND_DAYS days that had any.
+      days: FriendChangeDay[];
+    }
   | { source: "line_procedures"; kind: "current"; fiscalYear: number; total: number; procedures: readonly string[] };
+
+// How many days of friends added and lost the dashboard lists.
+export const FRIEND_DAYS = 30;
 
 const LIVE_SOURCES: readonly LiveSource[] = ["relocation_inquiries", "vacant_house_contracts", "line_friends", "line_procedures"];
 
@@ -245,7 +258,8 @@ export async function liveFigures(db: Db, source: LiveSource, now: Date, procedu
       const record = row as Record<string, unknown> | undefined;
       const totals = onlyBegun(runningTotals(Number(record?.base ?? 0), readCounts(record)), begun);
       const current = totals.filter((value): value is number => value !== null).at(-1) ?? Number(record?.base ?? 0);
-      return { source, kind: "cumulative", fiscalYear, months: totals, total: current };
+      const days = await friendChangesPerDay(db, new Date(now.getTime() - FRIEND_DAYS * 24 * 60 * 60 * 1000), now);
+      return { source, kind: "cumulative", fiscalYear, months: totals, total: current, days };
     }
     case "line_procedures":
       return { source, kind: "current", fiscalYear, total: procedures.length, procedures };

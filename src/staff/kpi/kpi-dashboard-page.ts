@@ -1,5 +1,6 @@
 import express, { type Router } from "express";
 import type { Kysely } from "kysely";
+import type { FriendChangeDay } from "../../kpi/follow-counts.js";
 import { formatFigure, reiwaLabel } from "../../kpi/kpi-answer.js";
 import type { Database } from "../../store/database.js";
 import { html, type SafeHtml } from "../html.js";
@@ -10,6 +11,7 @@ import {
   latestActual,
   targetsFor,
   yearlyTargetYears,
+  FRIEND_DAYS,
   type DashboardIndicator,
   type LiveFigures,
   type TargetFigure,
@@ -122,7 +124,7 @@ const BASIS: Record<LiveFigures["source"], string> = {
   relocation_inquiries: "このLINEで受け付けた移住相談の件数を、受け付けた月ごとに数えています。",
   vacant_house_contracts: "空き家バンクで成約が記録された物件の件数を、成約日の月ごとに数えています。",
   line_friends:
-    "このLINEの友だち数を各月末時点（今月は現時点）で示しています。現在ブロックしていない友だちを友だち追加の日で数えているため、途中でブロックした方は含みません。目標はSNS全体のフォロワー数で、このLINEはその一部です。",
+    "このLINEの友だち数を各月末時点（今月は現時点）で示しています。現在ブロックしていない友だちを友だち追加の日で数えているため、途中でブロックした方は含みません。このボットが動く前からの友だちは、ボットに話しかけるまで数に入りません。目標はSNS全体のフォロワー数で、このLINEはその一部です。",
   line_procedures: "このLINEで最初から最後まで済ませられる手続きの数です。月ごとの記録はなく、現在の数を示しています。",
 };
 
@@ -159,7 +161,27 @@ ${
   ${figures.kind === "current" ? html`<dt>手続き</dt><dd>${figures.procedures.join("、")}</dd>` : ""}
   <dt>数え方</dt><dd>${BASIS[figures.source]}</dd>
 </dl>
+${figures.source === "line_friends" ? friendChangesTable(figures.days) : ""}
 </section>`;
+}
+
+// Friends added and lost per day (follow and unfollow events), newest first.
+function friendChangesTable(days: readonly FriendChangeDay[]): SafeHtml {
+  const caption = `最近${FRIEND_DAYS}日の友だちの増減（友だち追加・ブロックの記録から）`;
+  if (days.length === 0) return html`<p class="empty" id="friend-changes">${caption}：この期間の記録はありません。</p>`;
+  return html`<table class="list" id="friend-changes">
+<caption>${caption}</caption>
+<thead><tr><th scope="col">日付</th><th scope="col" class="num">友だち追加</th><th scope="col" class="num">ブロック</th><th scope="col" class="num">差し引き</th></tr></thead>
+<tbody>
+${[...days].reverse().map(
+  (day) => html`<tr data-day="${day.day}"><th scope="row">${day.day}</th><td class="num">${day.added}</td><td class="num">${day.lost}</td><td class="num">${signed(day.added - day.lost)}</td></tr>`,
+)}
+</tbody>
+</table>`;
+}
+
+function signed(value: number): string {
+  return value > 0 ? `+${value}` : String(value);
 }
 
 // ---- The bar chart ----

@@ -29,6 +29,7 @@ ${lookupForm(userId)}
 <ul>
   <li>メッセージ ${data.messages.length}件</li><li>問い合わせ ${data.inquiries.length}件</li><li>通報 ${data.reports.length}件（写真 ${data.reportPhotos.length}枚）</li>
   <li>アンケート回答 ${data.surveyResponses.length}件</li><li>未来カフェの申し込み ${data.futureCafeSignups.length}件</li>
+  <li>受信設定 ${data.residentProfile ? "あり" : "なし"}</li>
 </ul>
 <p><a class="button" href="/staff/api/privacy/${userId}/export.json">すべてのデータをダウンロード（JSON）</a></p>
 <form method="post" action="/staff/privacy/${userId}/delete" class="reply">

@@ -4,6 +4,8 @@ import type { Database } from "../../store/database.js";
 // Everything stored about one LINE user, for a resident who asks to see it or to have it erased
 // (an administrator does it from the console). Photos are exported as base64.
 export const LINE_USER_ID = /^U[0-9a-f]{32}$/;
+// What an erased resident's follow and block events keep in place of the user ID.
+export const ERASED_USER = "erased";
 
 export async function exportUserData(db: Kysely<Database>, userId: string) {
   const [user, messages, inquiries, reports, photos, responses, signups, conversation] = await Promise.all([
@@ -30,6 +32,11 @@ export async function exportUserData(db: Kysely<Database>, userId: string) {
       .where("f.user_id", "=", userId)
       .execute(),
     db.selectFrom("conversations").select(["flow", "step", "data", "updated_at"]).where("user_id", "=", userId).executeTakeFirst(),
+  ]);
+  const [profile, richMenu, followEvents] = await Promise.all([
+    db.selectFrom("resident_profiles").select(["residence", "school_district", "town", "age_band", "interests", "created_at", "updated_at"]).where("user_id", "=", userId).executeTakeFirst(),
+    db.selectFrom("rich_menu_links").select(["wanted_alias", "linked_alias", "synced_at"]).where("user_id", "=", userId).executeTakeFirst(),
+    db.selectFrom("line_follow_events").select(["kind", "occurred_at"]).where("user_id", "=", userId).orderBy("occurred_at").execute(),
   ]);
   const answers =
     responses.length === 0
@@ -59,6 +66,9 @@ export async function exportUserData(db: Kysely<Database>, userId: string) {
     })),
     futureCafeSignups: signups,
     conversationDraft: conversation ?? null,
+    residentProfile: profile ?? null,
+    richMenu: richMenu ?? null,
+    followEvents,
   };
 }
 
@@ -79,6 +89,12 @@ export async function deleteUserData(db: Kysely<Database>, userId: string): Prom
     count("survey_responses", await trx.deleteFrom("survey_responses").where("user_id", "=", userId).execute());
     count("future_cafe_signups", await trx.deleteFrom("future_cafe_signups").where("user_id", "=", userId).execute());
     count("conversations", await trx.deleteFrom("conversations").where("user_id", "=", userId).execute());
+    count("resident_profiles", await trx.deleteFrom("resident_profiles").where("user_id", "=", userId).execute());
+    // A menu LINE still shows them is unlinked by the sync job, which then drops the row.
+    count("rich_menu_links", await trx.deleteFrom("rich_menu_links").where("user_id", "=", userId).where("linked_alias", "is", null).execute());
+    await trx.updateTable("rich_menu_links").set({ wanted_alias: null, due_at: new Date(), attempts: 0 }).where("user_id", "=", userId).execute();
+    // Follows and blocks stay counted in the friends-per-day figures, without whose they were.
+    await trx.updateTable("line_follow_events").set({ user_id: ERASED_USER }).where("user_id", "=", userId).execute();
     count("messages", await trx.deleteFrom("messages").where("user_id", "=", userId).execute());
     count("outbound_messages", await trx.deleteFrom("outbound_messages").where("user_id", "=", userId).where("status", "in", ["sent", "failed", "skipped"]).execute());
     // Events still waiting are kept (a resident's newest message is handled, then it can be erased again);
