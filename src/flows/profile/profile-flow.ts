@@ -1,4 +1,5 @@
 import { textWithMenu } from "../../events/replies.js";
+import { foldKana } from "../../intents/normalize.js";
 import { requestRichMenu } from "../../richmenu/user-menu-links.js";
 import type { BotTexts } from "../../seeds/bot-texts.js";
 import { deleteProfile, loadProfile, saveProfile, type ProfileChange, type ResidentProfile } from "../../store/resident-profiles.js";
@@ -83,6 +84,7 @@ export function profileFlow(seeds: ProfileSeeds, botTexts: BotTexts): Flow {
       const menu = texts.menu;
       const field = FIELDS.find((candidate) => menu[candidate === "school_district" ? "district" : candidate] === text);
       if (field) return { kind: "edit", field };
+      if (asksDeletion(text)) return { kind: "delete" };
       return byLabel([menu.about, menu.delete, menu.close], (index) => ({ kind: (["about", "delete", "close"] as const)[index]! }));
     }
     if (step === "delete") return byLabel([texts.delete.yes, texts.delete.no], (index) => ({ kind: index === 0 ? "delete_yes" : "delete_no" }));
@@ -107,6 +109,9 @@ export function profileFlow(seeds: ProfileSeeds, botTexts: BotTexts): Flow {
       }
     }
   };
+
+  const deletionWords = texts.delete.words.map((word) => foldKana(word.normalize("NFKC")));
+  const asksDeletion = (text: string) => deletionWords.some((word) => foldKana(text.normalize("NFKC")).includes(word));
 
   // The first registration asks every field that applies, in order.
   const walkFields = (profile: ResidentProfile | null): ProfileField[] =>
@@ -155,7 +160,13 @@ export function profileFlow(seeds: ProfileSeeds, botTexts: BotTexts): Flow {
     procedures: [],
     recognizes: (step, text) => fromText(step, text) !== null,
     lingers: (step) => step === "menu",
-    fromIntent: open,
+    // 「受信設定を削除」 goes straight to the confirmation; anything else shows the profile.
+    async fromIntent(context, understood) {
+      if (!asksDeletion(understood.normalized)) return open(context);
+      const profile = await loadProfile(context.trx, context.userId);
+      if (!profile) return { messages: [textWithMenu(texts.delete.nothing, botTexts)], state: null };
+      return { messages: [deleteQuestion(seeds)], state: { step: "delete", data: { mode: "edit" } } };
+    },
     start: open,
     async handle(context: FlowContext, state: FlowState, input: FlowInput): Promise<FlowOutcome> {
       const draft: ProfileDraft = { mode: state.data.mode === "walk" ? "walk" : "edit", picked: Array.isArray(state.data.picked) ? (state.data.picked as string[]) : [] };
