@@ -173,9 +173,12 @@ export function profileFlow(seeds: ProfileSeeds, botTexts: BotTexts): Flow {
       const answer = input.kind === "postback" ? fromPostback(input.postback) : input.kind === "text" ? fromText(state.step, input.text) : null;
       const profile = await loadProfile(context.trx, context.userId);
       const field = isField(state.step) ? state.step : null;
+      // An answer that does not fit this step (a button from an older message): the step again.
+      const reask = (): FlowOutcome =>
+        field ? ask(field, draft, profile) : state.step === "delete" ? { messages: [deleteQuestion(seeds)], state } : showProfile(profile, null);
       if (!answer) {
         if (field === "town" && input.kind === "text") return { messages: [townNotFound(seeds, input.text.trim())], state };
-        return field ? ask(field, draft, profile) : state.step === "delete" ? { messages: [deleteQuestion(seeds)], state } : showProfile(profile, null);
+        return reask();
       }
       switch (answer.kind) {
         case "edit":
@@ -190,18 +193,18 @@ export function profileFlow(seeds: ProfileSeeds, botTexts: BotTexts): Flow {
         case "delete_no":
           return showProfile(profile, null);
         case "delete_yes":
-          if (state.step !== "delete") return showProfile(profile, null);
+          if (state.step !== "delete") return reask();
           await deleteProfile(context.trx, context.userId);
           await requestRichMenu(context.trx, context.userId, null, context.at);
           return { messages: [textWithMenu(texts.delete.done, botTexts)], state: null };
         case "town_page":
-          if (field !== "town") return field ? ask(field, draft, profile) : showProfile(profile, null);
+          if (field !== "town") return reask();
           return { messages: [townPage(seeds, answer.page)], state };
         case "town_typed":
           if (answer.candidates.length > 1) return { messages: [townCandidates(seeds, answer.text, answer.candidates)], state };
           return setField(context, draft, "town", answer.candidates[0]!.name, answer.candidates[0]);
         case "toggle": {
-          if (field !== "interests") return field ? ask(field, draft, profile) : showProfile(profile, null);
+          if (field !== "interests") return reask();
           const picked = draft.picked ?? [];
           const toggled = picked.includes(answer.code) ? picked.filter((code) => code !== answer.code) : [...picked, answer.code];
           // Kept in the seeds' order, whatever order they were tapped in.
@@ -209,15 +212,15 @@ export function profileFlow(seeds: ProfileSeeds, botTexts: BotTexts): Flow {
           return ask("interests", { ...draft, picked: ordered }, profile);
         }
         case "done": {
-          if (field !== "interests") return field ? ask(field, draft, profile) : showProfile(profile, null);
+          if (field !== "interests") return reask();
           const saved = await save(context, { interests: draft.picked ?? [] });
           return next("interests", draft, saved, null);
         }
         case "set":
-          if (answer.field !== field) return field ? ask(field, draft, profile) : showProfile(profile, null);
+          if (answer.field !== field) return reask();
           return setField(context, draft, answer.field, answer.value, answer.town);
         case "skip": {
-          if (answer.field !== field) return field ? ask(field, draft, profile) : showProfile(profile, null);
+          if (answer.field !== field) return reask();
           // Skipping leaves the field empty: in the first registration nothing is written; when
           // changing, the earlier answer is removed.
           const cleared = draft.mode === "edit" && profile ? await save(context, { [field]: field === "interests" ? [] : null }) : profile;
