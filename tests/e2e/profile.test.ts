@@ -91,7 +91,9 @@ describe.each(testDatabases)("resident profile on $name", (database) => {
     messages = await tapAndSay(bot, userId, messages, "答えない");
     expect(await profileOf(bot, userId)).toMatchObject({ town: null, age_band: "70s" });
 
-    messages = await tapAndSay(bot, userId, messages, "設定を削除");
+    // Asked for in words, from outside the flow: the same confirmation.
+    messages = await tapAndSay(bot, userId, messages, "終わる");
+    messages = await say(bot, events.text(userId, "受信設定を削除して"));
     expect(messages[0]!.text).toContain("すべて削除します");
     messages = await tapAndSay(bot, userId, messages, "削除しない");
     expect(await profileOf(bot, userId)).toBeDefined();

@@ -1,3 +1,4 @@
+import type { messagingApi } from "@line/bot-sdk";
 import { describe, expect, it } from "vitest";
 import { FIELDS, fieldQuestion, menuMessage, townPage, TOWNS_PER_PAGE } from "../../src/flows/profile/profile-messages.js";
 import { loadProfileSeeds } from "../../src/flows/profile/profile-seeds.js";
@@ -29,16 +30,16 @@ describe("typed 町内 names", () => {
 });
 
 describe("profile questions", () => {
-  const quickReplies = (message: { quickReply?: { items: unknown[] } }) => message.quickReply?.items ?? [];
+  const quickReplies = (message: messagingApi.TextMessage) => message.quickReply?.items ?? [];
 
   it("never offers more than LINE's 13 quick replies, and pages the whole 町内 list", () => {
     for (const field of FIELDS) expect(quickReplies(fieldQuestion(seeds, field, EMPTY_PROFILE, [], null)).length, field).toBeLessThanOrEqual(13);
     expect(quickReplies(menuMessage(seeds, EMPTY_PROFILE, null)).length).toBeLessThanOrEqual(13);
     const seen: string[] = [];
     for (let page = 0; page * TOWNS_PER_PAGE < seeds.lists.towns.length; page += 1) {
-      const items = quickReplies(townPage(seeds, page)) as { action: { label: string } }[];
+      const items = quickReplies(townPage(seeds, page));
       expect(items.length).toBeLessThanOrEqual(13);
-      seen.push(...items.map((item) => item.action.label).filter((label) => seeds.lists.towns.some((town) => town.name === label)));
+      seen.push(...items.map((item) => item.action?.label ?? "").filter((label) => seeds.lists.towns.some((town) => town.name === label)));
     }
     expect(seen).toEqual(seeds.lists.towns.map((town) => town.name));
   });

@@ -1,4 +1,5 @@
 import { textWithMenu } from "../../events/replies.js";
+import { foldKana } from "../../intents/normalize.js";
 import { requestRichMenu } from "../../richmenu/user-menu-links.js";
 import type { BotTexts } from "../../seeds/bot-texts.js";
 import { deleteProfile, loadProfile, saveProfile, type ProfileChange, type ResidentProfile } from "../../store/resident-profiles.js";
@@ -83,6 +84,7 @@ export function profileFlow(seeds: ProfileSeeds, botTexts: BotTexts): Flow {
       const menu = texts.menu;
       const field = FIELDS.find((candidate) => menu[candidate === "school_district" ? "district" : candidate] === text);
       if (field) return { kind: "edit", field };
+      if (asksDeletion(text)) return { kind: "delete" };
       return byLabel([menu.about, menu.delete, menu.close], (index) => ({ kind: (["about", "delete", "close"] as const)[index]! }));
     }
     if (step === "delete") return byLabel([texts.delete.yes, texts.delete.no], (index) => ({ kind: index === 0 ? "delete_yes" : "delete_no" }));
@@ -107,6 +109,9 @@ export function profileFlow(seeds: ProfileSeeds, botTexts: BotTexts): Flow {
       }
     }
   };
+
+  const deletionWords = texts.delete.words.map((word) => foldKana(word.normalize("NFKC")));
+  const asksDeletion = (text: string) => deletionWords.some((word) => foldKana(text.normalize("NFKC")).includes(word));
 
   // The first registration asks every field that applies, in order.
   const walkFields = (profile: ResidentProfile | null): ProfileField[] =>
@@ -155,16 +160,25 @@ export function profileFlow(seeds: ProfileSeeds, botTexts: BotTexts): Flow {
     procedures: [],
     recognizes: (step, text) => fromText(step, text) !== null,
     lingers: (step) => step === "menu",
-    fromIntent: open,
+    // 「受信設定を削除」 goes straight to the confirmation; anything else shows the profile.
+    async fromIntent(context, understood) {
+      if (!asksDeletion(understood.normalized)) return open(context);
+      const profile = await loadProfile(context.trx, context.userId);
+      if (!profile) return { messages: [textWithMenu(texts.delete.nothing, botTexts)], state: null };
+      return { messages: [deleteQuestion(seeds)], state: { step: "delete", data: { mode: "edit" } } };
+    },
     start: open,
     async handle(context: FlowContext, state: FlowState, input: FlowInput): Promise<FlowOutcome> {
       const draft: ProfileDraft = { mode: state.data.mode === "walk" ? "walk" : "edit", picked: Array.isArray(state.data.picked) ? (state.data.picked as string[]) : [] };
       const answer = input.kind === "postback" ? fromPostback(input.postback) : input.kind === "text" ? fromText(state.step, input.text) : null;
       const profile = await loadProfile(context.trx, context.userId);
       const field = isField(state.step) ? state.step : null;
+      // An answer that does not fit this step (a button from an older message): the step again.
+      const reask = (): FlowOutcome =>
+        field ? ask(field, draft, profile) : state.step === "delete" ? { messages: [deleteQuestion(seeds)], state } : showProfile(profile, null);
       if (!answer) {
         if (field === "town" && input.kind === "text") return { messages: [townNotFound(seeds, input.text.trim())], state };
-        return field ? ask(field, draft, profile) : state.step === "delete" ? { messages: [deleteQuestion(seeds)], state } : showProfile(profile, null);
+        return reask();
       }
       switch (answer.kind) {
         case "edit":
@@ -179,18 +193,18 @@ export function profileFlow(seeds: ProfileSeeds, botTexts: BotTexts): Flow {
         case "delete_no":
           return showProfile(profile, null);
         case "delete_yes":
-          if (state.step !== "delete") return showProfile(profile, null);
+          if (state.step !== "delete") return reask();
           await deleteProfile(context.trx, context.userId);
           await requestRichMenu(context.trx, context.userId, null, context.at);
           return { messages: [textWithMenu(texts.delete.done, botTexts)], state: null };
         case "town_page":
-          if (field !== "town") return field ? ask(field, draft, profile) : showProfile(profile, null);
+          if (field !== "town") return reask();
           return { messages: [townPage(seeds, answer.page)], state };
         case "town_typed":
           if (answer.candidates.length > 1) return { messages: [townCandidates(seeds, answer.text, answer.candidates)], state };
           return setField(context, draft, "town", answer.candidates[0]!.name, answer.candidates[0]);
         case "toggle": {
-          if (field !== "interests") return field ? ask(field, draft, profile) : showProfile(profile, null);
+          if (field !== "interests") return reask();
           const picked = draft.picked ?? [];
           const toggled = picked.includes(answer.code) ? picked.filter((code) => code !== answer.code) : [...picked, answer.code];
           // Kept in the seeds' order, whatever order they were tapped in.
@@ -198,15 +212,15 @@ export function profileFlow(seeds: ProfileSeeds, botTexts: BotTexts): Flow {
           return ask("interests", { ...draft, picked: ordered }, profile);
         }
         case "done": {
-          if (field !== "interests") return field ? ask(field, draft, profile) : showProfile(profile, null);
+          if (field !== "interests") return reask();
           const saved = await save(context, { interests: draft.picked ?? [] });
           return next("interests", draft, saved, null);
         }
         case "set":
-          if (answer.field !== field) return field ? ask(field, draft, profile) : showProfile(profile, null);
+          if (answer.field !== field) return reask();
           return setField(context, draft, answer.field, answer.value, answer.town);
         case "skip": {
-          if (answer.field !== field) return field ? ask(field, draft, profile) : showProfile(profile, null);
+          if (answer.field !== field) return reask();
           // Skipping leaves the field empty: in the first registration nothing is written; when
           // changing, the earlier answer is removed.
           const cleared = draft.mode === "edit" && profile ? await save(context, { [field]: field === "interests" ? [] : null }) : profile;

@@ -63,7 +63,7 @@ export const profileTextsSchema = z.strictObject({
   summary: z.strictObject({ heading: answer, residence: label, district: label, town: label, age_band: label, interests: label, empty: label, none: label }),
   menu: z.strictObject({ prompt: answer, residence: label, district: label, town: label, age_band: label, interests: label, about: label, delete: label, close: label }),
   closed: answer,
-  delete: z.strictObject({ confirm: answer, yes: label, no: label, done: answer, nothing: answer }),
+  delete: z.strictObject({ words: z.array(z.string().min(1)).min(1), confirm: answer, yes: label, no: label, done: answer, nothing: answer }),
   outside_note: answer,
 });
 
