@@ -22,10 +22,11 @@ describe.each(testDatabases)("rich menu taps on $name", (database) => {
   });
   const areas = () => menus.flatMap((menu) => (menu.request.areas ?? []).map((area) => ({ menu: menu.aliasId, action: area.action as Record<string, string> })));
 
-  it("answers every message and postback area with what it names, never with the stale-button answer", async () => {
+  // One menu per test: a dozen round trips on the embedded database take a while on a busy machine.
+  it.each(["hitoyoshi-main", "hitoyoshi-relocation"])("answers every message and postback area of %s, never with the stale-button answer", async (aliasId) => {
     const bot = await fixture.start();
-    const tapped = areas().filter((area) => area.action.type !== "richmenuswitch");
-    expect(tapped.length).toBe(12);
+    const tapped = areas().filter((area) => area.menu === aliasId && area.action.type !== "richmenuswitch");
+    expect(tapped.length).toBe(6);
     for (const { menu, action } of tapped) {
       const userId = newUserId();
       const event = action.type === "message" ? events.text(userId, action.text!) : events.postback(userId, action.data!);
@@ -37,8 +38,11 @@ describe.each(testDatabases)("rich menu taps on $name", (database) => {
         expect(logged.intent, `${menu} 「${action.label}」`).not.toBeNull();
       }
     }
-    // The postbacks open their flows: the report flow asks for a category, the relocation form its first question.
-    const reportTap = tapped.find(({ action }) => action.data?.startsWith("v1|report|start"))!;
+  });
+
+  it("opens the report flow from the 通報する area: a category question, the conversation saved", async () => {
+    const bot = await fixture.start();
+    const reportTap = areas().find(({ action }) => action.data?.startsWith("v1|report|start"))!;
     const userId = newUserId();
     expect(textOf(await say(bot, events.postback(userId, reportTap.action.data!)))).toContain("何についての通報ですか");
     expect((await bot.store.db.selectFrom("conversations").select("flow").where("user_id", "=", userId).executeTakeFirstOrThrow()).flow).toBe("report");
