@@ -154,7 +154,9 @@ export class InboxWorker {
     this.#inFlight += 1;
     const userId = row.user_id;
     const previous = userId === null ? undefined : this.#userTails.get(userId);
-    const run = (previous ?? Promise.resolve()).then(() => this.#process(row));
+    const run = (previous ?? Promise.resolve())
+      .then(() => this.#process(row))
+      .catch((error: unknown) => this.log.error({ err: error, eventId: row.webhook_event_id }, "inbox worker failed on an event; its lease will expire and it will be retried"));
     const finished = run.finally(() => {
       this.#inFlight -= 1;
       this.#events.delete(finished);
