@@ -77,7 +77,7 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   const captured = config.devChat || useStandIn ? new CapturedRequests() : null;
 
   let worker: InboxWorker | null = null;
-  const inbox = servesWebhook ? new InboxWriter(store.db, () => worker?.wake()) : null;
+  const inbox = servesWebhook ? new InboxWriter(store.db, (userIds) => worker?.noticeStored(userIds)) : null;
   // The local stand-in for the LINE API listens on a loopback port of its own: the SDK resolves
   // "/v2/bot/..." against the host, so it cannot live under a path of the main app.
   const standIn = useStandIn && captured ? await startStandIn(config.line.channelAccessToken, captured) : null;
@@ -86,11 +86,13 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   const content = createContentFetcher({ dataApiBaseUrl, channelAccessToken: config.line.channelAccessToken });
   const conversations = createConversationEngine(texts, flowTexts, router, { content });
   const sender = createLineSender({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl });
-  const workerOptions = { ...defaultWorkerOptions(), ...overrides.worker };
+  const defaults = defaultWorkerOptions();
   const dispatcher = new OutboundDispatcher(store.db, sender, log, {
-    ...defaultDispatcherOptions(workerOptions.workerId),
+    ...defaultDispatcherOptions(overrides.worker?.workerId ?? defaults.workerId),
     ...overrides.dispatcher,
   });
+  // Answers are written claimed by this process's dispatcher and sent by it right after commit.
+  const workerOptions = { ...defaults, sendAs: { workerId: dispatcher.options.workerId, leaseMs: dispatcher.options.leaseMs }, ...overrides.worker };
   const app = buildApp({
     db: store.db,
     log,
@@ -121,7 +123,15 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   const syncMenus = createMenuSync(store.db, createRichMenuApi({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl }), log, overrides.menuSync);
   const menus = new Sweeper(() => syncMenus(now()), overrides.menuSync?.intervalMs ?? 3_000, log, "rich menu sync");
   if (runsWorker) {
-    worker = new InboxWorker(store.db, createEventHandler(texts, router, conversations), (ids) => dispatcher.deliver(ids), log, workerOptions);
+    worker = new InboxWorker(
+      store.db,
+      createEventHandler(texts, router, conversations),
+      async (claimed, pendingIds) => {
+        await Promise.all([dispatcher.sendClaimed(claimed), dispatcher.deliver(pendingIds)]);
+      },
+      log,
+      workerOptions,
+    );
     worker.start();
     sweeper.start();
     jobs.start();

@@ -1,25 +1,27 @@
 import type { webhook } from "@line/bot-sdk";
-import type { EventHandler, HandlerContext } from "../inbox/inbox-worker.js";
-import { enqueueOutbound } from "../line/outbox.js";
+import type { EventHandler, HandledEvent, HandlerContext } from "../inbox/inbox-worker.js";
 import type { LineMessage } from "../line/line-client.js";
 import { replyTokenOf, sourceIdOf, userIdOf } from "../line/webhook-body.js";
 import type { BotTexts } from "../seeds/bot-texts.js";
+import { conversationWriteQuery } from "../store/conversations.js";
 import { recordBlock, recordFollow, recordFollowEvent, recordUserSeen } from "../store/line-users.js";
-import { eraseUnsentMessage, recordIncomingMessage } from "../store/message-log.js";
+import { eraseUnsentMessage, type IncomingMessage } from "../store/message-log.js";
+import { openResidentTurn } from "../store/resident-turn.js";
 import type { Router } from "../intents/router.js";
-import type { ConversationEngine } from "../flows/conversation-engine.js";
+import type { ConversationEngine, ConversationInput, EngineAnswer } from "../flows/conversation-engine.js";
 import { describeIncoming } from "./incoming-message.js";
 import { textWithMenu } from "./replies.js";
 
 // One small function per event type; each writes its rows in the handler's transaction and
-// returns the outbox ids of its answer. Event types with nothing to do (join, beacon, …) are
-// still kept in the inbox and marked done.
+// returns its answer for the outbox. Event types with nothing to do (join, beacon, …) are still
+// kept in the inbox and marked done. A message or a postback costs one round trip before the
+// answer (openResidentTurn: user seen, message logged, hand-off and conversation read); the
+// conversation change and the answer are written by the worker with the event's "done" mark.
 export function createEventHandler(texts: BotTexts, router: Router, conversations: ConversationEngine): EventHandler {
   return async (context) => {
     const { event } = context;
     const userId = userIdOf(event);
     const at = new Date(event.timestamp);
-    if (userId && event.type !== "unfollow" && event.type !== "follow") await recordUserSeen(context.trx, userId, at);
     switch (event.type) {
       case "follow":
         return onFollow(context, event as webhook.FollowEvent, texts);
@@ -28,22 +30,28 @@ export function createEventHandler(texts: BotTexts, router: Router, conversation
           await recordBlock(context.trx, userId, at);
           await recordFollowEvent(context.trx, { webhookEventId: event.webhookEventId, userId, kind: "unfollow", at });
         }
-        return [];
+        return nothing;
       case "message":
         return onMessage(context, event as webhook.MessageEvent, texts, router, conversations);
       case "postback":
         return onPostback(context, event as webhook.PostbackEvent, conversations);
       case "unsend":
-        if (userId) await eraseUnsentMessage(context.trx, userId, (event as webhook.UnsendEvent).unsend.messageId);
-        return [];
+        if (userId) {
+          await recordUserSeen(context.trx, userId, at);
+          await eraseUnsentMessage(context.trx, userId, (event as webhook.UnsendEvent).unsend.messageId);
+        }
+        return nothing;
       default:
+        if (userId) await recordUserSeen(context.trx, userId, at);
         context.log.info("event recorded; this type needs no answer");
-        return [];
+        return nothing;
     }
   };
 }
 
-async function onFollow(context: HandlerContext, event: webhook.FollowEvent, texts: BotTexts): Promise<string[]> {
+const nothing: HandledEvent = { writes: [], outbound: null };
+
+async function onFollow(context: HandlerContext, event: webhook.FollowEvent, texts: BotTexts): Promise<HandledEvent> {
   const userId = userIdOf(event);
   if (userId) {
     const at = new Date(event.timestamp);
@@ -51,7 +59,7 @@ async function onFollow(context: HandlerContext, event: webhook.FollowEvent, tex
     await recordFollowEvent(context.trx, { webhookEventId: event.webhookEventId, userId, kind: "follow", at });
   }
   const greeting = event.follow?.isUnblocked ? texts.welcome_back : texts.welcome;
-  return answer(context, [textWithMenu(greeting, texts)]);
+  return answer(context, [textWithMenu(greeting, texts)], "following");
 }
 
 async function onMessage(
@@ -60,78 +68,79 @@ async function onMessage(
   texts: BotTexts,
   router: Router,
   conversations: ConversationEngine,
-): Promise<string[]> {
+): Promise<HandledEvent> {
   const incoming = describeIncoming(event.message, texts);
   const understood = incoming.text !== null && event.message.type === "text" ? router.classify(incoming.text, new Date(event.timestamp)) : null;
   const userId = userIdOf(event);
-  if (userId) {
-    await recordIncomingMessage(context.trx, {
-      userId,
-      inboxEventId: event.webhookEventId,
-      messageType: event.message.type,
-      text: incoming.text,
-      payload: incoming.payload,
-      lineMessageId: event.message.id,
-      at: new Date(event.timestamp),
-      intent: understood?.intent ?? null,
-      confidence: understood?.confidence ?? null,
-    });
-  }
   const to = userId ?? sourceIdOf(event);
   const at = new Date(event.timestamp);
-  if (understood && incoming.text !== null) {
-    context.log.info({ intent: understood.intent, confidence: understood.confidence, ambiguous: understood.ambiguous }, "message understood");
-    if (!to) return [];
-    return answer(context, await conversations.respond(context.trx, to, at, { kind: "text", text: incoming.text, understood }));
-  }
+  const logged: IncomingMessage | null = userId
+    ? {
+        userId,
+        inboxEventId: event.webhookEventId,
+        messageType: event.message.type,
+        text: incoming.text,
+        payload: incoming.payload,
+        lineMessageId: event.message.id,
+        at,
+        intent: understood?.intent ?? null,
+        confidence: understood?.confidence ?? null,
+      }
+    : null;
+  if (understood) context.log.info({ intent: understood.intent, confidence: understood.confidence, ambiguous: understood.ambiguous }, "message understood");
   const fallback = textWithMenu(incoming.answer, texts);
+  let input: ConversationInput | null = null;
+  if (understood && incoming.text !== null) input = { kind: "text", text: incoming.text, understood };
   // A location or a photo can be the answer a flow waits for (where and what, in a report).
-  if (to && event.message.type === "location") {
+  else if (event.message.type === "location") {
     const location = event.message as webhook.LocationMessageContent;
-    return answer(
-      context,
-      await conversations.respond(context.trx, to, at, {
-        kind: "location",
-        latitude: location.latitude,
-        longitude: location.longitude,
-        address: location.address ?? null,
-        title: location.title ?? null,
-        fallback,
-      }),
-    );
-  }
-  if (to && event.message.type === "image") {
-    return answer(context, await conversations.respond(context.trx, to, at, { kind: "image", messageId: event.message.id, fallback }));
-  }
-  return answer(context, [fallback]);
+    input = { kind: "location", latitude: location.latitude, longitude: location.longitude, address: location.address ?? null, title: location.title ?? null, fallback };
+  } else if (event.message.type === "image") input = { kind: "image", messageId: event.message.id, fallback };
+
+  if (!to) return nothing;
+  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: logged } : null });
+  if (!input) return answer(context, [fallback], turn.followState);
+  return answered(context, to, await conversations.respond(context.trx, to, at, input, turn), turn.followState);
 }
 
-async function onPostback(context: HandlerContext, event: webhook.PostbackEvent, conversations: ConversationEngine): Promise<string[]> {
+async function onPostback(context: HandlerContext, event: webhook.PostbackEvent, conversations: ConversationEngine): Promise<HandledEvent> {
   const userId = userIdOf(event);
-  if (userId) {
-    await recordIncomingMessage(context.trx, {
-      userId,
-      inboxEventId: event.webhookEventId,
-      messageType: "postback",
-      text: null,
-      payload: { data: event.postback.data, ...(event.postback.params ? { params: event.postback.params } : {}) },
-      lineMessageId: null,
-      at: new Date(event.timestamp),
-    });
-  }
   const to = userId ?? sourceIdOf(event);
-  if (!to) return [];
-  return answer(context, await conversations.respond(context.trx, to, new Date(event.timestamp), { kind: "postback", data: event.postback.data }));
+  const at = new Date(event.timestamp);
+  const logged: IncomingMessage | null = userId
+    ? {
+        userId,
+        inboxEventId: event.webhookEventId,
+        messageType: "postback",
+        text: null,
+        payload: { data: event.postback.data, ...(event.postback.params ? { params: event.postback.params } : {}) },
+        lineMessageId: null,
+        at,
+      }
+    : null;
+  if (!to) return nothing;
+  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: logged } : null });
+  return answered(context, to, await conversations.respond(context.trx, to, at, { kind: "postback", data: event.postback.data }, turn), turn.followState);
 }
 
-function answer(context: HandlerContext, messages: LineMessage[]): Promise<string[]> {
+function answered(context: HandlerContext, to: string, result: EngineAnswer, followState: string | null): HandledEvent {
+  const handled = answer(context, result.messages, followState);
+  if (!result.conversation) return handled;
+  return { ...handled, writes: [...handled.writes, conversationWriteQuery(context.trx, to, result.conversation)] };
+}
+
+function answer(context: HandlerContext, messages: LineMessage[], followState: string | null): HandledEvent {
   const to = sourceIdOf(context.event);
-  if (!to) return Promise.resolve([]);
-  return enqueueOutbound(context.trx, {
-    to,
-    messages,
-    inboxEventId: context.event.webhookEventId,
-    replyToken: replyTokenOf(context.event),
-    receivedAt: context.receivedAt,
-  });
+  if (!to || messages.length === 0) return nothing;
+  return {
+    writes: [],
+    outbound: {
+      to,
+      messages,
+      inboxEventId: context.event.webhookEventId,
+      replyToken: replyTokenOf(context.event),
+      receivedAt: context.receivedAt,
+    },
+    recipientBlocked: followState === "blocked",
+  };
 }

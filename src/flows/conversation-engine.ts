@@ -6,7 +6,7 @@ import { fiscalYearOf } from "../intents/entities.js";
 import type { IntentName } from "../intents/intent-names.js";
 import type { IntentResult, Router } from "../intents/router.js";
 import type { BotTexts } from "../seeds/bot-texts.js";
-import { endConversation, hasOpenHandoff, loadConversation, nextInquiryReference, saveConversation, type ConversationState } from "../store/conversations.js";
+import { nextInquiryReference, type ConversationState, type ConversationWrite } from "../store/conversations.js";
 import type { Database } from "../store/database.js";
 import type { FlowTexts } from "./flow-texts.js";
 import type { Flow, FlowContext, FlowOutcome, MediaInput } from "./flow.js";
@@ -34,12 +34,29 @@ const SURVEY_LINK = /^\/survey\s+([a-z0-9][a-z0-9-]{0,80})\s*$/i;
 // An interruption must be this sure of a different intent; less sure text is re-asked instead.
 const INTERRUPTION_CONFIDENCE = 0.6;
 
+// What the engine needs to know of the resident, read by the caller (resident-turn.ts) together with
+// the event's own writes.
+export interface TurnState {
+  openHandoff: boolean;
+  conversation: ConversationState | null;
+}
+
+// The answer, and the change to the resident's conversation (null: none) for the caller to write
+// with the rest of the event's writes, in the same transaction.
+export interface EngineAnswer {
+  messages: messagingApi.Message[];
+  conversation: ConversationWrite | null;
+}
+
 export interface ConversationEngine {
-  respond(trx: Transaction<Database>, userId: string, at: Date, input: ConversationInput): Promise<messagingApi.Message[]>;
+  respond(trx: Transaction<Database>, userId: string, at: Date, input: ConversationInput, turn: TurnState): Promise<EngineAnswer>;
   // What residents can do start to finish in this LINE (the live count of the KPI
   // スマホアプリを通じた行政手続きの種類, the LINE part of it).
   procedures: readonly string[];
 }
+
+// A flow's context, plus the conversation change decided so far in this turn.
+type TurnContext = FlowContext & { write: ConversationWrite | null };
 
 export interface FlowServices {
   content: ContentFetcher;
@@ -69,58 +86,73 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
 
   return {
     procedures,
-    async respond(trx, userId, at, input) {
+    async respond(trx, userId, at, input, turn) {
       // While staff handle a hand-off, the bot stays silent; the messages are kept in the log.
-      if (await hasOpenHandoff(trx, userId)) return [];
-      const context: FlowContext = { trx, userId, at };
-      const notes: messagingApi.Message[] = [];
-      let state = await loadConversation(trx, userId);
-      if (state && (state.expiresAt.getTime() < at.getTime() || !flows.has(state.flow))) {
-        await endConversation(trx, userId);
-        // A remembered search simply lapses; a half-filled form deserves a word.
-        const lingering = flows.get(state.flow)?.lingers?.(state.step) ?? false;
-        if (!lingering) notes.push({ type: "text", text: texts.flow_expired });
-        state = null;
-      }
-
-      if (input.kind === "postback") {
-        const postback = parsePostbackData(input.data);
-        if (!postback) return [...notes, textWithMenu(texts.postback_stale, texts)];
-        return [...notes, ...(await onPostback(context, state, postback))];
-      }
-      if (input.kind === "location" || input.kind === "image") {
-        const flow = state ? flows.get(state.flow)! : null;
-        if (state && flow?.acceptsMedia?.(state.step, input.kind)) {
-          const outcome = await flow.handle(context, { step: state.step, data: state.data }, input);
-          return [...notes, ...(await persist(context, flow, outcome))];
-        }
-        return [...notes, input.fallback];
-      }
-      const link = SURVEY_LINK.exec(input.text.trim());
-      if (link) return [...notes, ...(await onPostback(context, state, { version: "v1", flow: "survey", action: "open", argument: link[1]!.toLowerCase() }))];
-      if (CANCEL_WORDS.test(input.text.trim())) return [...notes, await cancel(context, state)];
-      if (state) {
-        const flow = flows.get(state.flow)!;
-        const understood = input.understood;
-        const isAnswer = flow.recognizes(state.step, input.text, understood, state.data);
-        if (!isAnswer && flow.lingers?.(state.step)) {
-          await endConversation(trx, userId);
-          return [...notes, ...(await answerIntent(context, understood))];
-        }
-        const asksSomethingElse =
-          !isAnswer &&
-          understood.confidence >= INTERRUPTION_CONFIDENCE &&
-          !["unknown", "greeting", flowIntent[state.flow]].includes(understood.intent);
-        if (asksSomethingElse) return [...notes, ...(await interruption(context, state, flow, understood))];
-        if (state.paused && !isAnswer) return [...notes, ...(await answerIntent(context, understood))];
-        const outcome = await flow.handle(context, { step: state.step, data: state.data }, input);
-        return [...notes, ...(await persist(context, flow, outcome))];
-      }
-      return [...notes, ...(await answerIntent(context, input.understood))];
+      if (turn.openHandoff) return { messages: [], conversation: null };
+      const context: TurnContext = { trx, userId, at, write: null };
+      const messages = await answer(context, input, turn.conversation);
+      return { messages, conversation: context.write };
     },
   };
 
-  async function onPostback(context: FlowContext, state: ConversationState | null, postback: PostbackData): Promise<messagingApi.Message[]> {
+  async function answer(context: TurnContext, input: ConversationInput, loaded: ConversationState | null): Promise<messagingApi.Message[]> {
+    const { at } = context;
+    const notes: messagingApi.Message[] = [];
+    let state = loaded;
+    if (state && (state.expiresAt.getTime() < at.getTime() || !flows.has(state.flow))) {
+      endConversation(context);
+      // A remembered search simply lapses; a half-filled form deserves a word.
+      const lingering = flows.get(state.flow)?.lingers?.(state.step) ?? false;
+      if (!lingering) notes.push({ type: "text", text: texts.flow_expired });
+      state = null;
+    }
+
+    if (input.kind === "postback") {
+      const postback = parsePostbackData(input.data);
+      if (!postback) return [...notes, textWithMenu(texts.postback_stale, texts)];
+      return [...notes, ...(await onPostback(context, state, postback))];
+    }
+    if (input.kind === "location" || input.kind === "image") {
+      const flow = state ? flows.get(state.flow)! : null;
+      if (state && flow?.acceptsMedia?.(state.step, input.kind)) {
+        const outcome = await flow.handle(context, { step: state.step, data: state.data }, input);
+        return [...notes, ...(await persist(context, flow, outcome))];
+      }
+      return [...notes, input.fallback];
+    }
+    const link = SURVEY_LINK.exec(input.text.trim());
+    if (link) return [...notes, ...(await onPostback(context, state, { version: "v1", flow: "survey", action: "open", argument: link[1]!.toLowerCase() }))];
+    if (CANCEL_WORDS.test(input.text.trim())) return [...notes, await cancel(context, state)];
+    if (state) {
+      const flow = flows.get(state.flow)!;
+      const understood = input.understood;
+      const isAnswer = flow.recognizes(state.step, input.text, understood, state.data);
+      if (!isAnswer && flow.lingers?.(state.step)) {
+        endConversation(context);
+        return [...notes, ...(await answerIntent(context, understood))];
+      }
+      const asksSomethingElse =
+        !isAnswer &&
+        understood.confidence >= INTERRUPTION_CONFIDENCE &&
+        !["unknown", "greeting", flowIntent[state.flow]].includes(understood.intent);
+      if (asksSomethingElse) return [...notes, ...(await interruption(context, state, flow, understood))];
+      if (state.paused && !isAnswer) return [...notes, ...(await answerIntent(context, understood))];
+      const outcome = await flow.handle(context, { step: state.step, data: state.data }, input);
+      return [...notes, ...(await persist(context, flow, outcome))];
+    }
+    return [...notes, ...(await answerIntent(context, input.understood))];
+  }
+
+  // Every change to the conversation lands here; the last one is what the caller writes.
+  function saveConversation(context: TurnContext, state: { flow: string; step: string; data: Record<string, unknown>; paused?: boolean }): void {
+    context.write = { kind: "save", state, at: context.at };
+  }
+
+  function endConversation(context: TurnContext): void {
+    context.write = { kind: "end" };
+  }
+
+  async function onPostback(context: TurnContext, state: ConversationState | null, postback: PostbackData): Promise<messagingApi.Message[]> {
     if (postback.flow === "engine") {
       // A rich menu tab (richmenuswitch): LINE has already switched the menu; a reply would only
       // cover it. The flow in progress, if any, stays as it is.
@@ -144,22 +176,22 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
     return persist(context, flow, await flow.handle(context, { step: state.step, data: state.data }, { kind: "postback", postback }));
   }
 
-  async function persist(context: FlowContext, flow: Flow, outcome: FlowOutcome): Promise<messagingApi.Message[]> {
-    if (outcome.state) await saveConversation(context.trx, context.userId, { flow: flow.name, ...outcome.state }, context.at);
-    else await endConversation(context.trx, context.userId);
+  async function persist(context: TurnContext, flow: Flow, outcome: FlowOutcome): Promise<messagingApi.Message[]> {
+    if (outcome.state) saveConversation(context, { flow: flow.name, ...outcome.state });
+    else endConversation(context);
     return outcome.messages;
   }
 
-  async function cancel(context: FlowContext, state: ConversationState | null): Promise<messagingApi.Message> {
+  async function cancel(context: TurnContext, state: ConversationState | null): Promise<messagingApi.Message> {
     if (!state) return textWithMenu(texts.nothing_to_cancel, texts);
-    await endConversation(context.trx, context.userId);
+    endConversation(context);
     return textWithMenu(texts.flow_cancelled, texts);
   }
 
   // A clearly different question mid-flow: answer it, keep the draft, and ask whether to go on.
-  async function interruption(context: FlowContext, state: ConversationState, flow: Flow, understood: IntentResult): Promise<messagingApi.Message[]> {
+  async function interruption(context: TurnContext, state: ConversationState, flow: Flow, understood: IntentResult): Promise<messagingApi.Message[]> {
     const answer = await answerIntent(context, understood);
-    await saveConversation(context.trx, context.userId, { flow: state.flow, step: state.step, data: state.data, paused: true }, context.at);
+    saveConversation(context, { flow: state.flow, step: state.step, data: state.data, paused: true });
     const question: messagingApi.TextMessage = {
       type: "text",
       text: texts.flow_resume_question.replace("{flow}", flow.title),
@@ -174,7 +206,7 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
     return [...answer.slice(0, 4), question];
   }
 
-  async function answerIntent(context: FlowContext, understood: IntentResult): Promise<messagingApi.Message[]> {
+  async function answerIntent(context: TurnContext, understood: IntentResult): Promise<messagingApi.Message[]> {
     if (understood.intent === "human" && !understood.ambiguous) return [await openHandoff(context)];
     const flow = understood.ambiguous ? undefined : flowForIntent(understood.intent);
     if (flow?.fromIntent) return persist(context, flow, await flow.fromIntent(context, understood));
@@ -196,7 +228,7 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
     return messages;
   }
 
-  async function openHandoff(context: FlowContext): Promise<messagingApi.Message> {
+  async function openHandoff(context: TurnContext): Promise<messagingApi.Message> {
     const reference = await nextInquiryReference(context.trx, fiscalYearOf(context.at));
     await context.trx
       .insertInto("inquiries")
@@ -210,7 +242,7 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
         updated_at: context.at,
       })
       .execute();
-    await endConversation(context.trx, context.userId);
+    endConversation(context);
     return { type: "text", text: flowTexts.human.opened.replace("{reference}", reference) };
   }
 }

@@ -39,14 +39,18 @@ export async function claimNextEvents(
 // attempt): if the lease ran out and another worker took the event, the update matches nothing
 // and the caller's transaction is rolled back, so the event's effects are committed once.
 export async function markEventDone(db: Kysely<Database>, row: InboxEventRow): Promise<boolean> {
-  const result = await db
+  const result = await eventDoneQuery(db, row).executeTakeFirst();
+  return result.numUpdatedRows === 1n;
+}
+
+// The statement of markEventDone, to be run alone or as part of a larger one (finish-event.ts).
+export function eventDoneQuery(db: Kysely<Database>, row: InboxEventRow) {
+  return db
     .updateTable("inbox_events")
     .set({ status: "done", handled_at: sql`now()`, lease_expires_at: null, last_error: null })
     .where("webhook_event_id", "=", row.webhook_event_id)
     .where("claimed_by", "=", row.claimed_by)
-    .where("attempts", "=", row.attempts)
-    .executeTakeFirst();
-  return result.numUpdatedRows === 1n;
+    .where("attempts", "=", row.attempts);
 }
 
 export async function markEventFailedAttempt(

@@ -1,35 +1,60 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Kysely, Transaction } from "kysely";
+import type { Kysely, OperationNodeSource, Transaction } from "kysely";
 import type { Logger } from "../logger.js";
 import type { Database, InboxEventRow } from "../store/database.js";
 import type { WebhookEvent } from "../line/webhook-body.js";
+import type { OutboundClaim, OutboundDraft, SendableOutbound } from "../line/outbox.js";
 import { retryDelayMs } from "./backoff.js";
-import { claimNextEvents, markEventDone, markEventFailedAttempt } from "./inbox-queries.js";
+import { finishEvent } from "./finish-event.js";
+import { claimNextEvents, markEventFailedAttempt } from "./inbox-queries.js";
 
 // What a handler gets: the event, a transaction to write in (and only that: on the embedded
 // database another query outside it would wait for the transaction forever), and a logger that
-// already carries the event id. It returns the outbox ids it wrote, for sending after commit.
+// already carries the event id.
 export interface HandlerContext {
   trx: Transaction<Database>;
   event: WebhookEvent;
   receivedAt: Date;
   log: Logger;
 }
-export type EventHandler = (context: HandlerContext) => Promise<string[]>;
+
+// What a handler leaves for the end of the event's transaction, where the worker writes it in the
+// same statement that marks the event done (finish-event.ts): one round trip for all of it.
+export interface HandledEvent {
+  // Statements (INSERT, UPDATE, DELETE built on the handler's transaction) whose results the
+  // handler does not need; no two of them may touch the same row.
+  writes: OperationNodeSource[];
+  // The answer, for the outbox.
+  outbound: OutboundDraft | null;
+  // The recipient has blocked the account (as read in this transaction): the answer is written for
+  // the dispatcher, which records it as skipped, instead of being sent from here.
+  recipientBlocked?: boolean;
+}
+export type EventHandler = (context: HandlerContext) => Promise<HandledEvent>;
+
+// After commit: rows written claimed by `sendAs` (send them), and rows left pending (deliver them).
+export type AfterCommit = (claimed: SendableOutbound[], pendingIds: string[]) => Promise<void>;
 
 export interface InboxWorkerOptions {
   workerId: string;
+  // Most events claimed by one query.
   batchSize: number;
+  // Most events handled at once (each holds a database connection while in its transaction).
+  concurrency: number;
   leaseMs: number;
   maxAttempts: number;
   pollIntervalMs: number;
   backoff: (attempt: number) => number;
+  // The dispatcher's identity: answers are written already claimed by it and sent at once after
+  // commit (no claim round trip). Without it they are written pending for afterCommit to deliver.
+  sendAs?: OutboundClaim;
 }
 
 export const defaultWorkerOptions = (): InboxWorkerOptions => ({
   workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
   batchSize: 20,
+  concurrency: 8,
   leaseMs: 60_000,
   maxAttempts: 5,
   pollIntervalMs: 1_000,
@@ -38,20 +63,33 @@ export const defaultWorkerOptions = (): InboxWorkerOptions => ({
 
 class LeaseLostError extends Error {}
 
-// Handles inbox events after the webhook was acked. Runs as a loop: claim a batch, handle each event
-// in its own transaction, mark it done in that same transaction, then hand the outbox ids to
-// `afterCommit` (the dispatcher). Woken at once by the webhook in this process; polls for events
-// stored by other processes or waiting for a retry.
+// Handles inbox events after the webhook was acked. A loop claims due events, up to `concurrency`
+// at a time, and starts each as it comes (no waiting for a whole batch): each event is handled in
+// its own transaction, marked done in that same transaction, and its answer is then sent
+// (afterCommit). Woken at once by the webhook in this process, and when a slot frees while more
+// may be waiting; polls for events stored by other processes or waiting for a retry.
+// One resident's events run one after the other here, answer sent included: the claim query
+// holds back a user's event while an earlier one is unfinished in the database, and a later event
+// claimed while the earlier one's answer is still being sent waits for it.
 export class InboxWorker {
   #running = false;
   #loop: Promise<void> | null = null;
   #wakeUp: (() => void) | null = null;
   #woken = false;
+  #inFlight = 0;
+  readonly #events = new Set<Promise<void>>();
+  // The last unfinished event (answer sent) of each user handled here.
+  readonly #userTails = new Map<string, Promise<void>>();
+  // Users with an event stored while an earlier one of theirs was in flight here: when that one
+  // finishes, claim again (the claim query held the later one back).
+  readonly #usersWaiting = new Set<string>();
+  // The last claim filled every free slot: there may be more due.
+  #moreDue = false;
 
   constructor(
     private readonly db: Kysely<Database>,
     private readonly handle: EventHandler,
-    private readonly afterCommit: (outboundIds: string[]) => Promise<void>,
+    private readonly afterCommit: AfterCommit,
     private readonly log: Logger,
     readonly options: InboxWorkerOptions = defaultWorkerOptions(),
   ) {}
@@ -67,6 +105,7 @@ export class InboxWorker {
     this.wake();
     await this.#loop;
     this.#loop = null;
+    await Promise.all(this.#events);
   }
 
   wake(): void {
@@ -74,24 +113,63 @@ export class InboxWorker {
     this.#wakeUp?.();
   }
 
-  // Claims and handles one batch; returns how many events it claimed.
+  // The webhook in this process stored events of these users: claim them now.
+  noticeStored(userIds: (string | null)[]): void {
+    for (const userId of userIds) if (userId !== null && this.#userTails.has(userId)) this.#usersWaiting.add(userId);
+    this.wake();
+  }
+
+  // Claims one batch and handles it to the end (answers sent); returns how many it claimed.
   async runOnce(): Promise<number> {
     const rows = await claimNextEvents(this.db, this.options.workerId, this.options.batchSize, this.options.leaseMs);
-    await Promise.all(rows.map((row) => this.#process(row)));
+    await Promise.all(rows.map((row) => this.#start(row)));
     return rows.length;
   }
 
   async #run(): Promise<void> {
     while (this.#running) {
       this.#woken = false;
-      let claimed = 0;
-      try {
-        claimed = await this.runOnce();
-      } catch (error) {
-        this.log.error({ err: error }, "inbox worker could not claim events; retrying");
+      const limit = Math.min(this.options.batchSize, this.options.concurrency - this.#inFlight);
+      if (limit > 0) {
+        let claimed = 0;
+        try {
+          const rows = await claimNextEvents(this.db, this.options.workerId, limit, this.options.leaseMs);
+          for (const row of rows) void this.#start(row);
+          claimed = rows.length;
+        } catch (error) {
+          this.log.error({ err: error }, "inbox worker could not claim events; retrying");
+        }
+        this.#moreDue = claimed === limit;
+        if (this.#moreDue && this.#inFlight < this.options.concurrency) continue;
+      } else {
+        // Every slot is busy: whatever is due is claimed when one frees.
+        this.#moreDue = true;
       }
-      if (claimed === 0 && !this.#woken && this.#running) await this.#sleep(this.options.pollIntervalMs);
+      if (!this.#woken && this.#running) await this.#sleep(this.options.pollIntervalMs);
     }
+  }
+
+  // Handles one claimed event, after the user's previous one here, and sends its answer.
+  #start(row: InboxEventRow): Promise<void> {
+    this.#inFlight += 1;
+    const userId = row.user_id;
+    const previous = userId === null ? undefined : this.#userTails.get(userId);
+    const run = (previous ?? Promise.resolve())
+      .then(() => this.#process(row))
+      .catch((error: unknown) => this.log.error({ err: error, eventId: row.webhook_event_id }, "inbox worker failed on an event; its lease will expire and it will be retried"));
+    const finished = run.finally(() => {
+      this.#inFlight -= 1;
+      this.#events.delete(finished);
+      let wake = this.#moreDue;
+      if (userId !== null && this.#userTails.get(userId) === finished) {
+        this.#userTails.delete(userId);
+        if (this.#usersWaiting.delete(userId)) wake = true;
+      }
+      if (wake) this.wake();
+    });
+    if (userId !== null) this.#userTails.set(userId, finished);
+    this.#events.add(finished);
+    return finished;
   }
 
   #sleep(ms: number): Promise<void> {
@@ -115,17 +193,18 @@ export class InboxWorker {
       log.error("event marked failed: too many attempts");
       return;
     }
-    let outboundIds: string[];
+    let finished: { claimed: SendableOutbound[]; pendingIds: string[] };
     try {
-      outboundIds = await this.db.transaction().execute(async (trx) => {
-        const ids = await this.handle({
+      finished = await this.db.transaction().execute(async (trx) => {
+        const handled = await this.handle({
           trx,
           event: row.payload as unknown as WebhookEvent,
           receivedAt: new Date(row.received_at),
           log,
         });
-        if (!(await markEventDone(trx, row))) throw new LeaseLostError("lease lost: another worker took this event");
-        return ids;
+        const result = await finishEvent(trx, row, handled, this.options.sendAs ?? null);
+        if (!result.done) throw new LeaseLostError("lease lost: another worker took this event");
+        return result;
       });
     } catch (error) {
       if (error instanceof LeaseLostError) {
@@ -141,7 +220,7 @@ export class InboxWorker {
       return;
     }
     log.info("event handled");
-    await this.afterCommit(outboundIds).catch((error) =>
+    await this.afterCommit(finished.claimed, finished.pendingIds).catch((error) =>
       log.error({ err: error }, "sending after commit failed; the outbox sweep will retry"),
     );
   }

@@ -22,7 +22,8 @@ export class InboxWriter {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly onStored: () => void = () => {},
+    // Told the users whose events were just stored (null: an event without a user).
+    private readonly onStored: (userIds: (string | null)[]) => void = () => {},
     private readonly options: { maxRowsPerInsert: number; maxConcurrentInserts: number } = {
       maxRowsPerInsert: 500,
       maxConcurrentInserts: 1,
@@ -75,7 +76,7 @@ export class InboxWriter {
       return;
     }
     for (const write of group) write.resolve();
-    this.onStored();
+    this.onStored([...unique.values()].map((row) => row.user_id ?? null));
   }
 }
 

@@ -1,9 +1,10 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "../logger.js";
-import type { Database, OutboundMessageRow } from "../store/database.js";
+import type { Database } from "../store/database.js";
 import { retryDelayMs } from "../inbox/backoff.js";
 import type { LineMessage, LineSender, SendOutcome } from "./line-client.js";
-import { claimOutbound, recordOutboundResult, type OutboundResult } from "./outbox.js";
+import { claimOutbound, recordOutboundResult, type OutboundResult, type SendableOutbound } from "./outbox.js";
+import { SentRecorder } from "./sent-recorder.js";
 
 export interface DispatcherOptions {
   workerId: string;
@@ -25,17 +26,27 @@ export const defaultDispatcherOptions = (workerId: string): DispatcherOptions =>
 // a push always carries the row's retry key so a retried push is delivered once.
 // Nothing is ever sent to a user who blocked the account.
 export class OutboundDispatcher {
+  readonly #sent: SentRecorder;
+
   constructor(
     private readonly db: Kysely<Database>,
     private readonly sender: LineSender,
     private readonly log: Logger,
-    private readonly options: DispatcherOptions,
-  ) {}
+    readonly options: DispatcherOptions,
+  ) {
+    this.#sent = new SentRecorder(db);
+  }
 
   async deliver(ids: string[]): Promise<void> {
     if (ids.length === 0) return;
     const rows = await claimOutbound(this.db, this.options.workerId, this.options.leaseMs, { ids });
     await Promise.all(rows.map((row) => this.#send(row)));
+  }
+
+  // Sends rows written already claimed by this dispatcher (outbox.ts, OutboundClaim), by whoever
+  // checked in the same transaction that the recipient has not blocked the account.
+  async sendClaimed(rows: SendableOutbound[]): Promise<void> {
+    await Promise.all(rows.map((row) => this.#send(row, true)));
   }
 
   // Sends due rows left by a crash or waiting for a retry; returns how many it handled.
@@ -45,30 +56,33 @@ export class OutboundDispatcher {
     return rows.length;
   }
 
-  async #send(row: OutboundMessageRow): Promise<void> {
-    const log = this.log.child({ eventId: row.inbox_event_id ?? undefined, outboundId: row.id });
+  async #send(row: SendableOutbound, recipientChecked = false): Promise<void> {
     let result: OutboundResult;
     try {
-      result = await this.#attempt(row);
+      result = await this.#attempt(row, recipientChecked);
     } catch (error) {
       result = { status: "retry", method: "push", httpStatus: null, error: String(error), retryInMs: this.options.backoff(row.attempts) };
     }
     if (result.status === "retry" && row.attempts >= this.options.maxAttempts) {
       result = { status: "failed", method: result.method, httpStatus: result.httpStatus, error: `gave up after ${row.attempts} attempts: ${result.error}` };
     }
-    await recordOutboundResult(this.db, row, result);
-    if (result.status === "sent") log.info({ method: result.method, httpStatus: result.httpStatus }, "message delivered");
-    else if (result.status === "skipped") log.info({ reason: result.reason }, "message not sent");
-    else log.warn({ status: result.status, httpStatus: result.httpStatus, error: result.error, attempt: row.attempts }, "message delivery did not succeed");
+    if (result.status === "sent") await this.#sent.record(row, result.method, result.httpStatus);
+    else await recordOutboundResult(this.db, row, result);
+    const ids = { eventId: row.inbox_event_id ?? undefined, outboundId: row.id };
+    if (result.status === "sent") this.log.info({ ...ids, method: result.method, httpStatus: result.httpStatus }, "message delivered");
+    else if (result.status === "skipped") this.log.info({ ...ids, reason: result.reason }, "message not sent");
+    else this.log.warn({ ...ids, status: result.status, httpStatus: result.httpStatus, error: result.error, attempt: row.attempts }, "message delivery did not succeed");
   }
 
-  async #attempt(row: OutboundMessageRow): Promise<OutboundResult> {
-    const recipient = await this.db
-      .selectFrom("line_users")
-      .select("follow_state")
-      .where("user_id", "=", row.user_id)
-      .executeTakeFirst();
-    if (recipient?.follow_state === "blocked") return { status: "skipped", reason: "the user has blocked the account" };
+  async #attempt(row: SendableOutbound, recipientChecked: boolean): Promise<OutboundResult> {
+    if (!recipientChecked) {
+      const recipient = await this.db
+        .selectFrom("line_users")
+        .select("follow_state")
+        .where("user_id", "=", row.user_id)
+        .executeTakeFirst();
+      if (recipient?.follow_state === "blocked") return { status: "skipped", reason: "the user has blocked the account" };
+    }
 
     const messages = row.messages as LineMessage[];
     if (chooseMethod(row, new Date()) === "reply") {
@@ -80,7 +94,7 @@ export class OutboundDispatcher {
     return this.#push(row, messages);
   }
 
-  async #push(row: OutboundMessageRow, messages: LineMessage[]): Promise<OutboundResult> {
+  async #push(row: SendableOutbound, messages: LineMessage[]): Promise<OutboundResult> {
     return this.#resultOf("push", await this.sender.push(row.user_id, messages, row.retry_key), row.attempts);
   }
 
@@ -96,7 +110,7 @@ export class OutboundDispatcher {
   }
 }
 
-export function chooseMethod(row: Pick<OutboundMessageRow, "method" | "reply_token" | "reply_deadline">, now: Date): "reply" | "push" {
+export function chooseMethod(row: Pick<SendableOutbound, "method" | "reply_token" | "reply_deadline">, now: Date): "reply" | "push" {
   if (row.method === "push" || !row.reply_token || !row.reply_deadline) return "push";
   return now.getTime() < new Date(row.reply_deadline).getTime() ? "reply" : "push";
 }

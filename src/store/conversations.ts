@@ -20,12 +20,28 @@ export async function loadConversation(trx: Transaction<Database>, userId: strin
   return { flow: row.flow, step: row.step, data: row.data, paused: row.paused, expiresAt: new Date(row.expires_at) };
 }
 
+// A change to a resident's conversation, decided while handling an event and written once at its end.
+export type ConversationWrite =
+  | { kind: "save"; state: { flow: string; step: string; data: Record<string, unknown>; paused?: boolean }; at: Date }
+  | { kind: "end" };
+
 export async function saveConversation(
   trx: Transaction<Database>,
   userId: string,
   state: { flow: string; step: string; data: Record<string, unknown>; paused?: boolean },
   at: Date,
 ): Promise<void> {
+  await conversationWriteQuery(trx, userId, { kind: "save", state, at }).execute();
+}
+
+export async function endConversation(trx: Transaction<Database>, userId: string): Promise<void> {
+  await conversationWriteQuery(trx, userId, { kind: "end" }).execute();
+}
+
+// The statement of a ConversationWrite, to be run alone or as part of a larger one.
+export function conversationWriteQuery(trx: Transaction<Database>, userId: string, write: ConversationWrite) {
+  if (write.kind === "end") return trx.deleteFrom("conversations").where("user_id", "=", userId);
+  const { state, at } = write;
   const values = {
     flow: state.flow,
     step: state.step,
@@ -34,15 +50,10 @@ export async function saveConversation(
     updated_at: at,
     expires_at: new Date(at.getTime() + CONVERSATION_IDLE_MS),
   };
-  await trx
+  return trx
     .insertInto("conversations")
     .values({ user_id: userId, ...values })
-    .onConflict((conflict) => conflict.column("user_id").doUpdateSet(values))
-    .execute();
-}
-
-export async function endConversation(trx: Transaction<Database>, userId: string): Promise<void> {
-  await trx.deleteFrom("conversations").where("user_id", "=", userId).execute();
+    .onConflict((conflict) => conflict.column("user_id").doUpdateSet(values));
 }
 
 export async function hasOpenHandoff(trx: Transaction<Database>, userId: string): Promise<boolean> {

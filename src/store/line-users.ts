@@ -6,7 +6,12 @@ type Db = Kysely<Database> | Transaction<Database>;
 // Any event from a user: remember them and when we last heard from them. Someone who writes to
 // the account without a follow event on record (a friend from before the bot) is following.
 export async function recordUserSeen(db: Db, userId: string, at: Date): Promise<void> {
-  await db
+  await userSeenQuery(db, userId, at).execute();
+}
+
+// The statement of recordUserSeen, to be run alone or as part of a larger one (resident-turn.ts).
+export function userSeenQuery(db: Db, userId: string, at: Date) {
+  return db
     .insertInto("line_users")
     .values({ user_id: userId, follow_state: "following", first_seen_at: at, last_seen_at: at })
     .onConflict((conflict) =>
@@ -15,8 +20,7 @@ export async function recordUserSeen(db: Db, userId: string, at: Date): Promise<
         first_seen_at: sql`least(line_users.first_seen_at, excluded.first_seen_at)`,
         follow_state: sql`case when line_users.follow_state = 'unknown' then 'following' else line_users.follow_state end`,
       }),
-    )
-    .execute();
+    );
 }
 
 // Follow (friend added or unblocked) and unfollow (blocked: from then on nothing may be pushed to

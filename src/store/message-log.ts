@@ -18,7 +18,12 @@ export interface IncomingMessage {
 // One row per incoming message or tap. The unique index on inbox_event_id (direction 'in') keeps a
 // retried handler from logging the same message twice.
 export async function recordIncomingMessage(db: Db, message: IncomingMessage): Promise<void> {
-  await db
+  await incomingMessageQuery(db, message).execute();
+}
+
+// The statement of recordIncomingMessage, to be run alone or as part of a larger one.
+export function incomingMessageQuery(db: Db, message: IncomingMessage) {
+  return db
     .insertInto("messages")
     .values({
       user_id: message.userId,
@@ -32,8 +37,7 @@ export async function recordIncomingMessage(db: Db, message: IncomingMessage): P
       line_message_id: message.lineMessageId,
       created_at: message.at,
     })
-    .onConflict((conflict) => conflict.column("inbox_event_id").where("direction", "=", "in").doNothing())
-    .execute();
+    .onConflict((conflict) => conflict.column("inbox_event_id").where("direction", "=", "in").doNothing());
 }
 
 // The resident took a message back (LINE's unsend event): keep the row, drop what it said.

@@ -30,7 +30,13 @@ const image = (expect?: Expect): Step => ({ kind: "image", ...expecting(expect) 
 const postback = (data: string, expect?: Expect): Step => ({ kind: "postback", data, ...expecting(expect) });
 const tap = (label: string | RegExp, expect?: Expect): Step => ({ kind: "tap", label, ...expecting(expect) });
 
-// The baseline: single-turn traffic with the least work behind each answer.
+// The floor (floor-reply-server.ts answers every event the same way, so nothing is expected).
+export const floorConversations: Conversation[] = [
+  { name: "text", weight: 1, steps: [text("こんにちは")] },
+  { name: "sticker", weight: 1, steps: [sticker()] },
+];
+
+// Our bot's simplest path: single-turn traffic with the least work behind each answer.
 export const baselineConversations: Conversation[] = [
   { name: "sticker", weight: 1, steps: [sticker("スタンプありがとうございます")] },
   { name: "greeting", weight: 1, steps: [text("こんにちは", "こんにちは")] },

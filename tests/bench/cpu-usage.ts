@@ -1,7 +1,9 @@
 import { readdir, readFile } from "node:fs/promises";
 
 // Who used the CPU during a measured window (Linux /proc): the machine as a whole, this process
-// (the load generator), the bot under test, Postgres (all of its processes), and everything else. The
+// (the load generator), the bot under test, Postgres (the backends serving the bench's database and
+// its shared background processes, when the bench says which those are; otherwise every Postgres
+// process, other users' included), and everything else. The
 // bench shares a small machine; "other" says whether something outside it competed for the cores,
 // which would make the latencies measured meaningless. Shares are of all cores together (1 = every
 // core busy the whole window). Elsewhere than Linux every share is NaN.
@@ -36,7 +38,7 @@ async function processTicks(pid: string): Promise<{ comm: string; ticks: number 
   }
 }
 
-export async function cpuSnapshot(botPid: number): Promise<CpuSnapshot | null> {
+export async function cpuSnapshot(botPid: number, postgresPids: Set<number> | null = null): Promise<CpuSnapshot | null> {
   try {
     const cpu = (await readFile("/proc/stat", "utf8")).split("\n")[0]!.trim().split(/\s+/).slice(1).map(Number);
     const pids = (await readdir("/proc")).filter((name) => /^\d+$/.test(name));
@@ -48,7 +50,7 @@ export async function cpuSnapshot(botPid: number): Promise<CpuSnapshot | null> {
       if (!stat) continue;
       if (pid === process.pid) generator += stat.ticks;
       else if (pid === botPid) bot += stat.ticks;
-      else if (stat.comm === "postgres") postgres.set(pid, stat.ticks);
+      else if (stat.comm === "postgres" && (postgresPids === null || postgresPids.has(pid))) postgres.set(pid, stat.ticks);
     }
     return { total: cpu.reduce((sum, value) => sum + value, 0), idle: (cpu[3] ?? 0) + (cpu[4] ?? 0), generator, bot, postgres };
   } catch {

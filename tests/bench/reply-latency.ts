@@ -82,6 +82,10 @@ export interface ConversationLoadOptions {
   quietMs: number;
   seed: number;
   botPid: number; // for the CPU accounting of the measured window
+  // The Postgres processes working for the bot (its backends, the shared background ones); null: all.
+  postgresPids?: () => Promise<Set<number> | null>;
+  // Statements the bot sent to the database so far (count-queries.ts); absent where not counted.
+  queryCount?: () => Promise<number>;
 }
 
 export interface ConversationLoadResult {
@@ -106,6 +110,7 @@ export interface ConversationLoadResult {
   generatorLoopDelayP99Ms: number;
   cpu: CpuShares; // during the measured window
   repliesInWindow: number; // reply requests that arrived during the measured window, whichever event they answer
+  queriesInWindow: number; // statements (round trips) the bot sent to the database during the window; NaN if not counted
   drainSeconds: number; // how long replies still came after the last event was acked
 }
 
@@ -302,6 +307,9 @@ export async function conversationLoad(
   const started = performance.now();
   let measuredFrom = started;
   let cpuBefore: ReturnType<typeof cpuSnapshot> = Promise.resolve(null);
+  let queriesBefore: Promise<number> = Promise.resolve(Number.NaN);
+  const postgresPids = options.postgresPids ?? (() => Promise.resolve(null));
+  const queryCount = options.queryCount ?? (() => Promise.resolve(Number.NaN));
   const requests: Promise<void>[] = [];
   for (let i = 0; i < total; i += 1) {
     const due = started + (i * 1000) / options.rate;
@@ -310,7 +318,8 @@ export async function conversationLoad(
     if (i === warmUpEvents) {
       measuredFrom = performance.now();
       loopDelay.reset();
-      cpuBefore = cpuSnapshot(options.botPid);
+      cpuBefore = postgresPids().then((pids) => cpuSnapshot(options.botPid, pids));
+      queriesBefore = queryCount();
       inWindow = true;
     }
     const { resident, step, event } = nextEvent(performance.now());
@@ -321,7 +330,8 @@ export async function conversationLoad(
   }
   inWindow = false;
   const measuredSeconds = (performance.now() - measuredFrom) / 1000;
-  const cpu = cpuBetween(await cpuBefore, await cpuSnapshot(options.botPid));
+  const cpu = cpuBetween(await cpuBefore, await cpuSnapshot(options.botPid, await postgresPids()));
+  const queriesInWindow = (await queryCount()) - (await queriesBefore);
   await Promise.all(requests);
   const generatorLoopDelayP99Ms = loopDelay.percentile(99) / 1e6;
   loopDelay.disable();
@@ -371,6 +381,7 @@ export async function conversationLoad(
     generatorLoopDelayP99Ms,
     cpu,
     repliesInWindow,
+    queriesInWindow,
     drainSeconds,
   };
 }

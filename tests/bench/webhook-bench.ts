@@ -1,18 +1,24 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { createServer } from "node:net";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { closedLoop, openLoop, percentile, type RunResult } from "./load.js";
-import { baselineConversations, mixedConversations } from "./conversation-scripts.js";
+import { baselineConversations, floorConversations, mixedConversations } from "./conversation-scripts.js";
 import { conversationLoad, RecordingLineApi, type ConversationLoadResult } from "./reply-latency.js";
 
 // npm run bench:webhook — our webhook (signature, checks, durable inbox insert) against a bare
 // express + @line/bot-sdk handler that acks without storing, in the same run, on real Postgres.
 // Servers run as child processes; this process only generates load (2 cores: one each, roughly).
 // Then ack → reply: residents following scripted conversations (conversation-scripts.ts) at a
-// fixed event rate against ours (all), with the LINE API stand-in in this process (reply-latency.ts),
-// for a trivial single-turn baseline and the mixed flows, in the same run.
+// fixed event rate, with the LINE API stand-in in this process (reply-latency.ts): first against the
+// floor (floor-reply-server.ts: express + the SDK, ack and reply at once, no database), the baseline
+// the figures are compared with; then against ours (all) for its simplest single-turn traffic and
+// for the mixed flows, in the same run. The bot's statements to Postgres are counted
+// (count-queries.ts) and its CPU time measured, per event of the measured window.
 // BENCH_SECONDS (default 8) per measured run; BENCH_ONLY=ack or BENCH_ONLY=reply runs one part;
 // BENCH_REPLY_RATE (default 200 ev/s) and BENCH_THINK_MS (default 500) shape the ack → reply part.
 
@@ -41,9 +47,14 @@ function freePort(): Promise<number> {
   });
 }
 
-async function startChild(script: string, env: Record<string, string>, nodeArgs: string[] = []): Promise<{ url: string; child: ChildProcess }> {
+async function startChild(
+  script: string,
+  env: Record<string, string>,
+  nodeArgs: string[] = [],
+  preload: string[] = [],
+): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script], {
+  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", ...preload.flatMap((module) => ["--import", module]), script], {
     cwd: repoRoot,
     env: { PATH: process.env.PATH ?? "", PORT: String(port), LOG_LEVEL: "warn", ...env },
     stdio: ["ignore", "ignore", "inherit"],
@@ -107,7 +118,7 @@ const line = (name: string, result: RunResult) => {
   };
 };
 
-async function ourServer(role: "web" | "all", fakeLineApi: string, nodeArgs: string[] = []) {
+async function ourServer(role: "web" | "all", fakeLineApi: string, nodeArgs: string[] = [], extraEnv: Record<string, string> = {}, preload: string[] = []) {
   await admin(`drop database if exists ${benchDb}`);
   await admin(`create database ${benchDb}`);
   return startChild(
@@ -119,12 +130,43 @@ async function ourServer(role: "web" | "all", fakeLineApi: string, nodeArgs: str
       LINE_API_BASE_URL: fakeLineApi,
       LINE_DATA_API_BASE_URL: fakeLineApi,
       APP_ROLE: role,
+      ...extraEnv,
     },
     nodeArgs,
+    preload,
   );
 }
 
+// The Postgres processes working for the bench: the backends of its database and the shared
+// background ones (no database); other users' backends count as "other".
+async function benchPostgresPids(): Promise<Set<number>> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>("select pid from pg_stat_activity where datname = $1 or datname is null", [benchDb]);
+    return new Set(rows.map((row) => row.pid));
+  } finally {
+    await client.end();
+  }
+}
+
+// Statements the bot sent so far: count-queries.ts writes its count on SIGUSR2.
+function queryCounter(pid: number, file: string): () => Promise<number> {
+  return async () => {
+    const before = await readFile(file, "utf8").catch(() => "");
+    process.kill(pid, "SIGUSR2");
+    for (let tries = 0; tries < 100; tries += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      const text = await readFile(file, "utf8").catch(() => "");
+      if (text !== "" && text !== before) return Number(text);
+    }
+    return Number((await readFile(file, "utf8").catch(() => "NaN")) || Number.NaN);
+  };
+}
+
 const ms = (value: number) => value.toFixed(1).padStart(7);
+// CPU milliseconds of the process under test per event, over the measured window.
+const cpuPerEvent = (result: ConversationLoadResult, events: number) => (result.cpu.bot * cpus().length * result.seconds * 1000) / events;
 // padEnd by display width: CJK characters take two columns in a terminal.
 const padCells = (text: string, width: number) => text + " ".repeat(Math.max(0, width - [...text].reduce((sum, char) => sum + (/[\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]/.test(char) ? 2 : 1), 0)));
 const pct = (share: number) => `${(share * 100).toFixed(0)}%`;
@@ -150,41 +192,52 @@ async function replyLatency(): Promise<string[]> {
 }
 
 async function replyLatencyAgainst(lineApi: RecordingLineApi): Promise<string[]> {
-  const ours = await ourServer("all", lineApi.url, botNodeArgs);
-  const options = { rate: replyRate, seconds, warmUpSeconds: 2, thinkMs, graceMs: 60_000, quietMs: 5_000, botPid: ours.child.pid ?? -1 };
-  console.log(`\nack → reply: the webhook's 200 reaching the load generator → the bot's reply request reaching the fake LINE API (same process, same clock)`);
-  console.log(`ours (all), real Postgres, ${replyRate} ev/s open loop, ${seconds} s measured after 2 s warm-up, residents pause ${thinkMs} ms between an answer and their next step; ms`);
+  const common = { rate: replyRate, seconds, warmUpSeconds: 2, thinkMs, graceMs: 60_000, quietMs: 5_000, postgresPids: benchPostgresPids };
+  console.log(`\nack → reply: the webhook's 200 reaching the load generator → the reply request reaching the fake LINE API (same process, same clock)`);
+  console.log(`${replyRate} ev/s open loop, ${seconds} s measured after 2 s warm-up, residents pause ${thinkMs} ms between an answer and their next step; ms`);
   console.log(replyHeader());
+  const floorServer = await startChild("tests/bench/floor-reply-server.ts", { LINE_CHANNEL_SECRET: secret, LINE_API_BASE_URL: lineApi.url });
+  const floor = await conversationLoad(floorServer.url, secret, lineApi, floorConversations, { ...common, botPid: floorServer.child.pid ?? -1, seed: 3 });
+  console.log(replyRow("floor: express + SDK, no database", floor));
+  await stopChild(floorServer.child);
+
+  const countFile = path.join(tmpdir(), `bench-queries-${process.pid}.txt`);
+  const ours = await ourServer("all", lineApi.url, botNodeArgs, { BENCH_QUERY_COUNT_FILE: countFile }, ["./tests/bench/count-queries.ts"]);
+  const options = { ...common, botPid: ours.child.pid ?? -1, queryCount: queryCounter(ours.child.pid ?? -1, countFile) };
   const baseline = await conversationLoad(ours.url, secret, lineApi, baselineConversations, { ...options, seed: 1 });
-  console.log(replyRow("baseline: stickers, greetings", baseline));
+  console.log(replyRow("ours (all): stickers, greetings", baseline));
   const mixed = await conversationLoad(ours.url, secret, lineApi, mixedConversations, { ...options, seed: 2 });
-  console.log(replyRow("mixed flows", mixed));
+  console.log(replyRow("ours (all): mixed flows", mixed));
   await stopChild(ours.child);
+  await rm(countFile, { force: true });
 
   console.log(`mixed flows by conversation:`);
   for (const conversation of mixedConversations) {
     const l = mixed.ackToReplyByConversation.get(conversation.name) ?? [];
     console.log(`  ${padCells(conversation.name, 40)} ${String(l.length).padStart(5)} events  p50 ${ms(percentile(l, 50))}  p99 ${ms(percentile(l, 99))}  max ${ms(l.length ? Math.max(...l) : Number.NaN)}`);
   }
-  for (const [name, result] of [["baseline", baseline], ["mixed flows", mixed]] as const) {
+  for (const [name, result] of [["floor", floor], ["ours: stickers, greetings", baseline], ["ours: mixed flows", mixed]] as const) {
     console.log(
       `${name}: ${result.conversationsStarted} conversations started, ${result.conversationsFinished} finished, ${result.deviations} script deviations; ` +
         `${result.ackErrors} ack errors, ${result.pushes} pushes, ${result.missingAll} missing replies incl. warm-up, ${result.repliesBeforeAck} replies before their ack, ` +
         `${result.duplicateReplies} duplicate and ${result.unknownReplies} unknown or late replies; replies still coming ${result.drainSeconds.toFixed(1)} s after the last ack; load generator event-loop delay p99 ${result.generatorLoopDelayP99Ms.toFixed(1)} ms; ` +
-        `the bot used ${pct(result.cpu.bot * cpus().length)} of one core, ${((result.cpu.bot * cpus().length * result.seconds * 1000) / result.repliesInWindow).toFixed(1)} ms CPU per answered event (${result.repliesInWindow} answered in the window)`,
+        `the ${name === "floor" ? "floor server" : "bot"} used ${pct(result.cpu.bot * cpus().length)} of one core: ${cpuPerEvent(result, result.sent).toFixed(1)} ms CPU per event sent in the window (${result.sent}), ${cpuPerEvent(result, result.repliesInWindow).toFixed(1)} per reply sent in it (${result.repliesInWindow})` +
+        (Number.isNaN(result.queriesInWindow) ? "" : `; ${(result.queriesInWindow / result.repliesInWindow).toFixed(1)} database round trips per reply sent in the window (${result.queriesInWindow} statements)`),
     );
     for (const example of result.deviationExamples) console.log(`  deviation: ${example}`);
   }
 
   const p99 = percentile(mixed.ackToReplyMs, 99);
-  const baseP99 = percentile(baseline.ackToReplyMs, 99);
-  const missing = mixed.missingAll + baseline.missingAll + mixed.ackErrors + baseline.ackErrors;
+  const floorP99 = percentile(floor.ackToReplyMs, 99);
+  const simpleP99 = percentile(baseline.ackToReplyMs, 99);
+  const missing = mixed.missingAll + baseline.missingAll + mixed.ackErrors + baseline.ackErrors + floor.missingAll + floor.ackErrors;
   const deviations = mixed.deviations + baseline.deviations;
-  const other = Math.max(mixed.cpu.other, baseline.cpu.other);
+  const other = Math.max(mixed.cpu.other, baseline.cpu.other, floor.cpu.other);
   const answered = mixed.repliesInWindow / mixed.seconds;
   return [
-    `p99 ack → reply at ${replyRate} ev/s, mixed flows: ${p99.toFixed(1)} ms (baseline stickers/greetings ${baseP99.toFixed(1)} ms, ×${(p99 / baseP99).toFixed(2)}; target < 100 ms): ${p99 < 100 ? "PASS" : "MISS"}` +
+    `p99 ack → reply at ${replyRate} ev/s, mixed flows: ${p99.toFixed(1)} ms (floor ${floorP99.toFixed(1)} ms, ×${(p99 / floorP99).toFixed(2)}; ours on stickers/greetings ${simpleP99.toFixed(1)} ms; target < 100 ms): ${p99 < 100 ? "PASS" : "MISS"}` +
       (other > 0.1 ? ` — NOT REPRESENTATIVE: other processes used ${pct(other)} of the CPU during the run` : ""),
+    `CPU per event, mixed flows: bot ${cpuPerEvent(mixed, mixed.sent).toFixed(1)} ms (floor server ${cpuPerEvent(floor, floor.sent).toFixed(1)} ms), Postgres ${((mixed.cpu.postgres * cpus().length * mixed.seconds * 1000) / mixed.sent).toFixed(1)} ms (per event sent in the window); ${(mixed.queriesInWindow / mixed.repliesInWindow).toFixed(1)} database round trips per reply sent in it`,
     ...(answered < 0.95 * replyRate
       ? [`  the bot answered ${answered.toFixed(0)} of the ${replyRate} ev/s sent: overloaded, its backlog (and so this latency) grows with the length of the run`]
       : []),

@@ -6,6 +6,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunningBot } from "../../src/bot.js";
 import { InboxWorker, defaultWorkerOptions } from "../../src/inbox/inbox-worker.js";
 import { claimNextEvents } from "../../src/inbox/inbox-queries.js";
+import { createEventHandler } from "../../src/events/handle-event.js";
+import { createConversationEngine } from "../../src/flows/conversation-engine.js";
+import { loadFlowTexts } from "../../src/flows/flow-texts.js";
+import { loadRouterData } from "../../src/intents/load-router-data.js";
+import { createRouter } from "../../src/intents/router.js";
+import { createContentFetcher } from "../../src/line/content-client.js";
+import { loadBotTexts } from "../../src/seeds/bot-texts.js";
 import { FakeLineApi } from "../support/fake-line-api.js";
 import { startTestBot } from "../support/bot-harness.js";
 import { testDatabases } from "../support/test-store.js";
@@ -80,6 +87,41 @@ describe.each(testDatabases)("durable inbox on $name", (database) => {
     expect(incoming).toHaveLength(1);
   });
 
+  it("sends, once its lease expires, an answer whose process died between commit and sending it", async () => {
+    const webOnly = await start({ APP_ROLE: "web" });
+    const userId = newUserId();
+    const event = events.text(userId, "こんにちは");
+    await sendEvents(webOnly.url, [event]);
+    // A worker handles the event and writes its answer claimed for sending at once, then dies
+    // before sending it (afterCommit never runs).
+    const texts = await loadBotTexts();
+    const router = createRouter(await loadRouterData());
+    const content = createContentFetcher({ dataApiBaseUrl: lineApi.url, channelAccessToken: "unused" });
+    const handler = createEventHandler(texts, router, createConversationEngine(texts, await loadFlowTexts(), router, { content }));
+    const dying = new InboxWorker(webOnly.store.db, handler, async () => {}, pino({ level: "silent" }), {
+      ...defaultWorkerOptions(),
+      sendAs: { workerId: "dead-sender", leaseMs: 300 },
+    });
+    expect(await dying.runOnce()).toBe(1);
+    const written = await webOnly.store.db.selectFrom("outbound_messages").selectAll().executeTakeFirstOrThrow();
+    expect(written).toMatchObject({ status: "sending", claimed_by: "dead-sender", attempts: 1 });
+    expect((await webOnly.store.db.selectFrom("inbox_events").select("status").executeTakeFirstOrThrow()).status).toBe("done");
+    await stop(webOnly);
+
+    const restarted = await start();
+    const reply = await waitFor(async () => lineApi.to("/v2/bot/message/reply")[0], "the reply");
+    expect(reply.body.replyToken).toBe(event.replyToken);
+    const sent = await waitFor(
+      async () => restarted.store.db.selectFrom("outbound_messages").selectAll().where("status", "=", "sent").executeTakeFirst(),
+      "the answer recorded as sent",
+    );
+    expect(sent.attempts).toBe(2);
+    expect(sent.method).toBe("reply");
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(lineApi.to("/v2/bot/message/reply")).toHaveLength(1);
+    expect(lineApi.to("/v2/bot/message/push")).toHaveLength(0);
+  });
+
   it("with two workers on one database, handles every event exactly once", async () => {
     const first = await start();
     // A second process on the same database; PGlite cannot be shared between processes, so there
@@ -87,7 +129,7 @@ describe.each(testDatabases)("durable inbox on $name", (database) => {
     const second = database.name === "postgres" ? await start() : null;
     const extraWorker =
       second === null
-        ? new InboxWorker(first.store.db, async () => [], async () => {}, pino({ level: "silent" }), { ...defaultWorkerOptions(), pollIntervalMs: 20 })
+        ? new InboxWorker(first.store.db, async () => ({ writes: [], outbound: null }), async () => {}, pino({ level: "silent" }), { ...defaultWorkerOptions(), pollIntervalMs: 20 })
         : null;
     extraWorker?.start();
 

@@ -1,0 +1,46 @@
+import { sql, type Kysely } from "kysely";
+import type { Database, InboxEventRow } from "../store/database.js";
+import { outboundChunks, outboundStatement, type OutboundClaim, type SendableOutbound } from "../line/outbox.js";
+import { eventDoneQuery } from "./inbox-queries.js";
+import type { HandledEvent } from "./inbox-worker.js";
+
+export interface FinishedEvent {
+  // false: this worker no longer holds the event (its lease ran out and another took it).
+  done: boolean;
+  // Written claimed by this process: send them after commit (OutboundDispatcher.sendClaimed).
+  claimed: SendableOutbound[];
+  // Written pending: for the dispatcher to claim, check and send (OutboundDispatcher.deliver).
+  pendingIds: string[];
+}
+
+// The end of an event's transaction in one statement, one round trip: the handler's deferred
+// writes (its conversation change), the answer into the outbox with its log rows, and the event
+// marked done while this worker still holds it. Data-modifying CTEs all run; none of them touches
+// a row another one does, so their order does not matter.
+export async function finishEvent(
+  trx: Kysely<Database>,
+  row: InboxEventRow,
+  handled: HandledEvent,
+  // Where the answer goes out from this process right after commit; null: leave it to the dispatcher.
+  claim: OutboundClaim | null,
+): Promise<FinishedEvent> {
+  const sendNow = claim !== null && !handled.recipientBlocked;
+  const chunks = handled.outbound ? outboundChunks(handled.outbound, sendNow ? claim : null) : [];
+  const statements = [
+    ...handled.writes.map((write, index) => sql`${sql.raw(`w${index}`)} as (${write})`),
+    ...chunks.map((chunk, index) => outboundStatement(trx, `o${index}`, chunk, handled.outbound!)),
+    sql`done as (${eventDoneQuery(trx, row).returning("webhook_event_id")})`,
+  ];
+  const ids = chunks.map((_, index) => sql`(select id from ${sql.raw(`o${index}`)})`);
+  const { rows } = await sql<{ done: number; ids: string[] | null }>`
+    with ${sql.join(statements)}
+    select (select count(*) from done)::int as done, ${ids.length > 0 ? sql`array[${sql.join(ids)}]::text[]` : sql`null::text[]`} as ids`.execute(trx);
+  const result = rows[0]!;
+  const outboundIds = result.ids ?? [];
+  const written = chunks.map((chunk, index) => ({ ...chunk.row, id: outboundIds[index]! }));
+  return {
+    done: result.done === 1,
+    claimed: sendNow ? written : [],
+    pendingIds: sendNow ? [] : written.map((outbound) => outbound.id),
+  };
+}
