@@ -291,6 +291,14 @@ export interface AuditLogTable {
   at: Timestamp;
 }
 
+// Per department and status, kept by triggers (migration 0010): the status tabs' exact counts.
+export interface CaseStatusCountsTable {
+  case_type: "inquiry" | "report";
+  department: string;
+  status: CaseStatus;
+  n: string;
+}
+
 export interface CaseNotesTable {
   id: Generated<string>;
   case_type: "inquiry" | "report";
@@ -327,6 +335,7 @@ export interface Database {
   staff_sessions: StaffSessionsTable;
   audit_log: AuditLogTable;
   case_notes: CaseNotesTable;
+  case_status_counts: CaseStatusCountsTable;
   future_cafe_sessions: FutureCafeSessionsTable;
   future_cafe_signups: FutureCafeSignupsTable;
   conversations: ConversationsTable;
