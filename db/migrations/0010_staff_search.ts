@@ -35,6 +35,14 @@ export async function up(db: Kysely<unknown>): Promise<void> {
         || coalesce((select text_bigrams(string_agg(m.text, E'\\n')) from messages m
                      where m.user_id = resident and m.direction = 'in' and m.text is not null), ''::tsvector)
     $$`.execute(db);
+  // The recheck of an inquiry's bigram match against what its resident wrote. A function, not an
+  // EXISTS in the query: inside an OR the planner turns EXISTS into a hashed subplan that reads
+  // every inbound message once per search; this probes the one resident's messages by index.
+  await sql`
+    create function resident_wrote(resident text, pattern text) returns boolean
+    language sql stable strict parallel safe as $$
+      select exists (select 1 from messages m where m.user_id = resident and m.direction = 'in' and m.text ilike pattern)
+    $$`.execute(db);
   await sql`alter table inquiries add column search_bigrams tsvector not null default ''::tsvector`.execute(db);
   await sql`update inquiries set search_bigrams = inquiry_search_bigrams(reference_no, subject, details, user_id)`.execute(db);
   await sql`create index inquiries_search_bigrams_idx on inquiries using gin (search_bigrams)`.execute(db);
@@ -84,6 +92,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`create index reports_search_bigrams_idx on reports using gin (search_bigrams)`.execute(db);
   // Newest first over everything (no other filter): an index in the list's exact order.
   await sql`create index reports_time_idx on reports (created_at, id)`.execute(db);
+
+  // The KPI dashboard's friends by month: read from the index alone, not from every resident's row.
+  await sql`create index line_users_followed_idx on line_users (follow_state, followed_at)`.execute(db);
 
   await db.schema
     .createTable("case_status_counts")

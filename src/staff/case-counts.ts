@@ -45,6 +45,10 @@ export async function keptStatusCounts(db: Kysely<Database>, caseType: CaseType,
 }
 
 // One statement, one capped count per status: `select count(*) from (… limit 1001)` three times.
+// `matching` orders its rows newest first although a count needs no order: then the planner
+// weighs the same two ways as for the list (walk the newest cases and stop at 1,001, or gather
+// every match through an index), instead of building a bitmap of every case holding a common
+// bigram only to stop after 1,001 of them.
 export async function cappedStatusCounts(
   db: Kysely<Database>,
   matching: (status: CaseStatus) => SelectQueryBuilder<Database, keyof Database, object>,

@@ -31,6 +31,13 @@ export function searchTooShort(filters: CaseFilters): boolean {
   return filters.q !== undefined && searchText(filters) === undefined;
 }
 
+// A two-character query is one bigram: a case whose bigrams contain it has those two characters
+// side by side in one of its texts, so there is nothing to recheck. The texts are joined by
+// whitespace, so a bigram with whitespace may span two of them and is rechecked.
+export function bigramMatchIsExact(text: string): boolean {
+  return [...text].length === MIN_SEARCH_CHARS && !/\s/.test(text);
+}
+
 // A day in Japan, as the range [start, end) in UTC.
 export function japanDayStart(day: string): Date {
   return new Date(`${day}T00:00:00+09:00`);

@@ -2,7 +2,7 @@ import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
 import type { Database } from "../../store/database.js";
 import { cappedStatusCounts, countableFromTable, keptStatusCounts, type StatusCounts } from "../case-counts.js";
 import type { StaffPrincipal } from "../sessions.js";
-import { japanDayEnd, japanDayStart, likePattern, searchText, type CaseFilters } from "./inquiry-filters.js";
+import { bigramMatchIsExact, japanDayEnd, japanDayStart, likePattern, searchText, type CaseFilters } from "./inquiry-filters.js";
 
 // The inquiry inbox's reads. A staff member sees their department's inquiries; an admin sees all.
 // Another department's inquiry is simply not found (404), so nothing about it leaks.
@@ -24,24 +24,20 @@ function filtered(query: InquiryQuery, filters: CaseFilters, options: { withStat
   if (filters.to) q = q.where("inquiries.created_at", "<", japanDayEnd(filters.to));
   const text = searchText(filters);
   if (text) {
-    // Every bigram of the words (indexed), then the words themselves: the bigrams may be
-    // scattered over the text, or over two of the resident's messages.
-    const pattern = likePattern(text);
-    q = q.where(sql<boolean>`inquiries.search_bigrams @@ text_bigram_query(${text})`).where((eb) =>
-      eb.or([
-        eb("inquiries.reference_no", "ilike", pattern),
-        eb("inquiries.subject", "ilike", pattern),
-        eb(sql<string>`inquiries.details::text`, "ilike", pattern),
-        eb.exists(
-          eb
-            .selectFrom("messages")
-            .select(sql`1`.as("one"))
-            .whereRef("messages.user_id", "=", "inquiries.user_id")
-            .where("messages.direction", "=", "in")
-            .where("messages.text", "ilike", pattern),
-        ),
-      ]),
-    );
+    q = q.where(sql<boolean>`inquiries.search_bigrams @@ text_bigram_query(${text})`);
+    // The bigrams may be scattered over the text (or over two of the resident's messages), so
+    // the words themselves are checked too, unless the query is a single bigram.
+    if (!bigramMatchIsExact(text)) {
+      const pattern = likePattern(text);
+      q = q.where((eb) =>
+        eb.or([
+          eb("inquiries.reference_no", "ilike", pattern),
+          eb("inquiries.subject", "ilike", pattern),
+          eb(sql<string>`inquiries.details::text`, "ilike", pattern),
+          sql<boolean>`resident_wrote(inquiries.user_id, ${pattern})`,
+        ]),
+      );
+    }
   }
   return q;
 }
@@ -71,7 +67,9 @@ export async function listInquiries(db: Kysely<Database>, staff: StaffPrincipal,
 // Counts per status under the other filters (so the status tabs say what each would show).
 export async function countInquiriesByStatus(db: Kysely<Database>, staff: StaffPrincipal, filters: CaseFilters): Promise<StatusCounts> {
   if (countableFromTable(filters)) return keptStatusCounts(db, "inquiry", staff, filters);
-  return cappedStatusCounts(db, (status) => filtered(scoped(db, staff), filters, { withStatus: false }).where("inquiries.status", "=", status));
+  return cappedStatusCounts(db, (status) =>
+    filtered(scoped(db, staff), filters, { withStatus: false }).where("inquiries.status", "=", status).orderBy("inquiries.created_at", "desc"),
+  );
 }
 
 export async function findInquiry(db: Kysely<Database>, staff: StaffPrincipal, id: string) {

@@ -1,7 +1,7 @@
 import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
 import type { CaseStatus, Database } from "../../store/database.js";
 import { cappedStatusCounts, countableFromTable, keptStatusCounts, type StatusCounts } from "../case-counts.js";
-import { japanDayEnd, japanDayStart, likePattern, parseCaseFilters, searchText, type CaseFilters } from "../inquiries/inquiry-filters.js";
+import { japanDayEnd, japanDayStart, likePattern, parseCaseFilters, bigramMatchIsExact, searchText, type CaseFilters } from "../inquiries/inquiry-filters.js";
 import { PAGE_SIZE } from "../inquiries/inquiry-queries.js";
 import type { StaffPrincipal } from "../sessions.js";
 
@@ -31,10 +31,11 @@ function filtered(query: ReportQuery, filters: CaseFilters, options: { withStatu
   if (filters.to) q = q.where("reports.created_at", "<", japanDayEnd(filters.to));
   const text = searchText(filters);
   if (text) {
-    const pattern = likePattern(text);
-    q = q
-      .where(sql<boolean>`reports.search_bigrams @@ text_bigram_query(${text})`)
-      .where((eb) => eb.or([eb("reports.reference_no", "ilike", pattern), eb("reports.description", "ilike", pattern), eb("reports.address", "ilike", pattern)]));
+    q = q.where(sql<boolean>`reports.search_bigrams @@ text_bigram_query(${text})`);
+    if (!bigramMatchIsExact(text)) {
+      const pattern = likePattern(text);
+      q = q.where((eb) => eb.or([eb("reports.reference_no", "ilike", pattern), eb("reports.description", "ilike", pattern), eb("reports.address", "ilike", pattern)]));
+    }
   }
   return q;
 }
@@ -70,7 +71,9 @@ export async function listReports(db: Kysely<Database>, staff: StaffPrincipal, f
 // Counts per status under the other filters (so the status tabs say what each would show).
 export async function countReportsByStatus(db: Kysely<Database>, staff: StaffPrincipal, filters: CaseFilters): Promise<StatusCounts> {
   if (countableFromTable(filters)) return keptStatusCounts(db, "report", staff, filters);
-  return cappedStatusCounts(db, (status) => filtered(scoped(db, staff), filters, { withStatus: false }).where("reports.status", "=", status));
+  return cappedStatusCounts(db, (status) =>
+    filtered(scoped(db, staff), filters, { withStatus: false }).where("reports.status", "=", status).orderBy("reports.created_at", "desc"),
+  );
 }
 
 export async function findReport(db: Kysely<Database>, staff: StaffPrincipal, id: string) {
