@@ -17,11 +17,14 @@ describe.each(testDatabases)("staff inbox search and counts on $name", (database
   async function handoffWithMessages(bot: RunningBot, texts: string[]) {
     const userId = newUserId();
     await say(bot, events.text(userId, "職員の方と話したいです"));
+    const sent: ReturnType<typeof events.text>[] = [];
     for (const text of texts) {
-      await sendEvents(bot.url, [events.text(userId, text)]);
+      sent.push(events.text(userId, text));
+      await sendEvents(bot.url, [sent.at(-1)!]);
       await waitFor(() => bot.store.db.selectFrom("messages").select("id").where("user_id", "=", userId).where("text", "=", text).executeTakeFirst(), `the message 「${text}」`);
     }
-    return bot.store.db.selectFrom("inquiries").select(["id", "reference_no"]).where("user_id", "=", userId).executeTakeFirstOrThrow();
+    const inquiry = await bot.store.db.selectFrom("inquiries").select(["id", "reference_no"]).where("user_id", "=", userId).executeTakeFirstOrThrow();
+    return { ...inquiry, userId, sent };
   }
 
   const listed = async (client: StaffClient, query: string) => (await client.request(`/staff/inquiries?q=${encodeURIComponent(query)}`)).text;
@@ -52,6 +55,14 @@ describe.each(testDatabases)("staff inbox search and counts on $name", (database
     expect(oneCharacter).toContain(road.reference_no);
     expect(oneCharacter).toContain(house.reference_no);
     expect(await listed(client, "道路")).not.toContain("2文字以上で検索してください");
+
+    // The resident takes the message back (unsend): its words leave the inquiry's search bigrams.
+    const unsent = house.sent[0]!;
+    await sendEvents(bot.url, [{ ...events.text(house.userId, "x"), type: "unsend", replyToken: undefined, message: undefined, unsend: { messageId: (unsent.message as { id: string }).id } }]);
+    await waitFor(() => bot.store.db.selectFrom("messages").select("id").where("user_id", "=", house.userId).where("payload", "is not", null).where("text", "is", null).executeTakeFirst(), "the unsent message erased");
+    const still = await sql<{ found: boolean }>`select search_bigrams @@ text_bigram_query('空家') as found from inquiries where id = ${house.id}`.execute(bot.store.db);
+    expect(still.rows[0]!.found).toBe(false);
+    expect(await listed(client, "空家")).not.toContain(house.reference_no);
   });
 
   it("keeps the status tabs' counts right through status changes, per department", async () => {
