@@ -10,7 +10,8 @@ import { sql, type Kysely } from "kysely";
 // wrote to us (inbound messages), kept up to date by the triggers below.
 //
 // Status tabs: exact counts per department and status, kept by triggers in the same transaction as
-// the change, so the unfiltered tabs never count a million rows.
+// the change, so the unfiltered tabs never count a million rows. The KPI dashboard's live figures
+// by month (inquiries per category, friends by the month they were added) are kept the same way.
 export async function up(db: Kysely<unknown>): Promise<void> {
   // Lower-cased like ILIKE, so the bigram test never rejects a row the recheck would accept.
   await sql`
@@ -93,9 +94,6 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   // Newest first over everything (no other filter): an index in the list's exact order.
   await sql`create index reports_time_idx on reports (created_at, id)`.execute(db);
 
-  // The KPI dashboard's friends by month: read from the index alone, not from every resident's row.
-  await sql`create index line_users_followed_idx on line_users (follow_state, followed_at)`.execute(db);
-
   await db.schema
     .createTable("case_status_counts")
     .addColumn("case_type", "text", (c) => c.notNull().check(sql`case_type in ('inquiry', 'report')`))
@@ -141,5 +139,69 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     await sql`
       create trigger ${sql.raw(`${table}_status_counts_truncate`)} after truncate on ${sql.table(table)}
       for each statement execute function case_status_counts_clear(${sql.lit(caseType)})`.execute(db);
+  }
+  await keepMonthlyCounts(db);
+}
+
+// Exported on its own so bench:staff can add it to a database it generated before it existed.
+export async function keepMonthlyCounts(db: Kysely<unknown>): Promise<void> {
+  // counter: 'inquiries.<category>' or 'friends'; month: its first day in Japan, '-infinity' for
+  // friends from before the bot recorded follows (followed_at null).
+  await db.schema
+    .createTable("monthly_counts")
+    .addColumn("counter", "text", (c) => c.notNull())
+    .addColumn("month", "date", (c) => c.notNull())
+    .addColumn("n", "bigint", (c) => c.notNull())
+    .addPrimaryKeyConstraint("monthly_counts_pk", ["counter", "month"])
+    .execute();
+  // Japan has no daylight saving time: a fixed +9 hours, without the time zone database.
+  await sql`
+    create function jst_month(at timestamptz) returns date language sql stable as $$
+      select coalesce(date_trunc('month', (at at time zone 'UTC') + interval '9 hours')::date, '-infinity'::date)
+    $$`.execute(db);
+  await sql`
+    create function monthly_counts_add(counted text, in_month date, delta integer) returns void language sql as $$
+      insert into monthly_counts as kept (counter, month, n) values (counted, in_month, delta)
+      on conflict (counter, month) do update set n = kept.n + delta
+    $$`.execute(db);
+  await sql`
+    insert into monthly_counts (counter, month, n)
+    select 'inquiries.' || category, jst_month(created_at), count(*) from inquiries group by 1, 2
+    union all
+    select 'friends', jst_month(followed_at), count(*) from line_users where follow_state = 'following' group by 1, 2`.execute(db);
+  await sql`
+    create function inquiries_keep_monthly_counts() returns trigger language plpgsql as $$
+    begin
+      if tg_op in ('UPDATE', 'DELETE') then perform monthly_counts_add('inquiries.' || old.category, jst_month(old.created_at), -1); end if;
+      if tg_op in ('INSERT', 'UPDATE') then perform monthly_counts_add('inquiries.' || new.category, jst_month(new.created_at), 1); end if;
+      return null;
+    end $$`.execute(db);
+  await sql`
+    create function line_users_keep_monthly_counts() returns trigger language plpgsql as $$
+    begin
+      if tg_op in ('UPDATE', 'DELETE') and old.follow_state = 'following' then perform monthly_counts_add('friends', jst_month(old.followed_at), -1); end if;
+      if tg_op in ('INSERT', 'UPDATE') and new.follow_state = 'following' then perform monthly_counts_add('friends', jst_month(new.followed_at), 1); end if;
+      return null;
+    end $$`.execute(db);
+  await sql`
+    create function monthly_counts_clear() returns trigger language plpgsql as $$
+    begin
+      delete from monthly_counts where counter like tg_argv[0];
+      return null;
+    end $$`.execute(db);
+  for (const [table, columns, counters] of [
+    ["inquiries", ["category", "created_at"], "inquiries.%"],
+    ["line_users", ["follow_state", "followed_at"], "friends"],
+  ] as const) {
+    const changed = sql.join(columns.map((column) => sql`old.${sql.ref(column)} is distinct from new.${sql.ref(column)}`), sql` or `);
+    await sql`
+      create trigger ${sql.raw(`${table}_monthly_counts`)} after insert or delete on ${sql.table(table)}
+      for each row execute function ${sql.raw(`${table}_keep_monthly_counts`)}()`.execute(db);
+    await sql`
+      create trigger ${sql.raw(`${table}_monthly_counts_move`)} after update of ${sql.join(columns.map((column) => sql.ref(column)))} on ${sql.table(table)}
+      for each row when (${changed}) execute function ${sql.raw(`${table}_keep_monthly_counts`)}()`.execute(db);
+    await sql`
+      create trigger ${sql.raw(`${table}_monthly_counts_truncate`)} after truncate on ${sql.table(table)}
+      for each statement execute function monthly_counts_clear(${sql.lit(counters)})`.execute(db);
   }
 }

@@ -299,6 +299,13 @@ export interface CaseStatusCountsTable {
   n: string;
 }
 
+// Counts by month in Japan, kept by triggers (migration 0010): the KPI dashboard's live figures.
+export interface MonthlyCountsTable {
+  counter: string;
+  month: string;
+  n: string;
+}
+
 export interface CaseNotesTable {
   id: Generated<string>;
   case_type: "inquiry" | "report";
@@ -336,6 +343,7 @@ export interface Database {
   audit_log: AuditLogTable;
   case_notes: CaseNotesTable;
   case_status_counts: CaseStatusCountsTable;
+  monthly_counts: MonthlyCountsTable;
   future_cafe_sessions: FutureCafeSessionsTable;
   future_cafe_signups: FutureCafeSignupsTable;
   conversations: ConversationsTable;
