@@ -33,6 +33,7 @@ const INQUIRY_SUBJECTS = ["移住相談", "空き家バンク物件のお問い�
 const REPORT_CATEGORIES: [string, string][] = [
   ["道路", "建設課"], ["道路", "建設課"], ["道路", "建設課"], ["街灯", "建設課"], ["街灯", "建設課"], ["不法投棄", "環境課"], ["公園", "都市計画課"], ["倒木", "建設課"], ["その他", "情報政策課"],
 ];
+export const REPORT_CATEGORY_LABELS = [...new Set(REPORT_CATEGORIES.map(([label]) => label))];
 const REPORT_TEXTS = ["道路に穴が開いています", "街灯が点いていません", "ごみが捨てられています", "遊具が壊れています", "木が倒れて道をふさいでいます", "側溝のふたが外れています", "ガードレールが曲がっています"];
 const HUMAN_DEPARTMENTS = ["秘書課", "市民課", "税務課", "福祉課", "健康推進課", "建設課", "環境課", "教育総務課"];
 

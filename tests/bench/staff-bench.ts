@@ -6,7 +6,7 @@ import pg from "pg";
 import { countInquiriesByStatus, listInquiries } from "../../src/staff/inquiries/inquiry-queries.js";
 import { parseCaseFilters } from "../../src/staff/inquiries/inquiry-filters.js";
 import { dashboardData } from "../../src/staff/kpi/kpi-dashboard-data.js";
-import { countReportsByStatus, listReports } from "../../src/staff/reports/report-queries.js";
+import { countReportsByStatus, listReports, parseReportFilters } from "../../src/staff/reports/report-queries.js";
 import type { StaffPrincipal } from "../../src/staff/sessions.js";
 import { createStaffAccount } from "../../src/staff/staff-accounts.js";
 import { seedIfEmpty } from "../../src/seeds/seed-if-empty.js";
@@ -14,7 +14,7 @@ import type { Database } from "../../src/store/database.js";
 import { migrateToLatest } from "../../src/store/migrate.js";
 import { STAFF_PASSWORD, StaffClient } from "../support/staff-client.js";
 import { percentile } from "./load.js";
-import { BENCH_WORDS, generateStaffBenchData, type BenchSize } from "./staff-bench-data.js";
+import { BENCH_WORDS, generateStaffBenchData, REPORT_CATEGORY_LABELS, type BenchSize } from "./staff-bench-data.js";
 
 // bench:staff — the staff console's inboxes and KPI dashboard at city scale in real Postgres:
 // 1,000,000 inquiries and 5,000,000 messages (BENCH_SCALE=0.1 for a tenth). Requests go through
@@ -118,7 +118,7 @@ function inbox(name: string, query: string, who: "admin" | "staff" = "admin"): S
 }
 
 function reportInbox(name: string, query: string, who: "admin" | "staff" = "admin"): Scenario {
-  const filters = parseCaseFilters(Object.fromEntries(new URLSearchParams(query)));
+  const filters = parseReportFilters(Object.fromEntries(new URLSearchParams(query)), REPORT_CATEGORY_LABELS);
   return {
     name,
     who,

@@ -1,6 +1,7 @@
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import type { RunningBot } from "../../src/bot.js";
+import { liveCount } from "../../src/kpi/live-counts.js";
 import { botFixture } from "../support/bot-fixture.js";
 import { conversationDriver } from "../support/conversation-driver.js";
 import { addStaff, StaffClient } from "../support/staff-client.js";
@@ -133,5 +134,29 @@ describe.each(testDatabases)("staff inbox search and counts on $name", (database
     expect(town).toContain("RS2");
     expect(town).not.toContain("RS1");
     expect((await client.request(`/staff/reports?q=${encodeURIComponent("溝")}`)).text).toContain("2文字以上で検索してください");
+  });
+
+  it("keeps the KPI's kept monthly counts equal to the rows through follows, unfollows and deletions", async () => {
+    const bot = await fixture.start();
+    const db = bot.store.db;
+    const friends = async () => ({
+      kept: (await liveCount(db, "line_friends", new Date(), [])).value,
+      rows: Number((await db.selectFrom("line_users").select((eb) => eb.fn.countAll<string>().as("n")).where("follow_state", "=", "following").executeTakeFirstOrThrow()).n),
+    });
+    const [first, second] = [newUserId(), newUserId()];
+    await say(bot, events.follow(first));
+    await say(bot, events.follow(second));
+    expect(await friends()).toEqual({ kept: 2, rows: 2 });
+    await sendEvents(bot.url, [events.unfollow(first)]);
+    await waitFor(() => db.selectFrom("line_users").select("user_id").where("user_id", "=", first).where("follow_state", "=", "blocked").executeTakeFirst(), "the unfollow recorded");
+    expect(await friends()).toEqual({ kept: 1, rows: 1 });
+
+    const now = new Date();
+    await sql`insert into inquiries (reference_no, user_id, category, department) values ('KPI1', ${second}, 'relocation', '商工観光課'), ('KPI2', ${second}, 'human', '秘書課')`.execute(db);
+    expect((await liveCount(db, "relocation_inquiries", now, [])).value).toBe(1);
+    await sql`update inquiries set category = 'relocation' where reference_no = 'KPI2'`.execute(db);
+    expect((await liveCount(db, "relocation_inquiries", now, [])).value).toBe(2);
+    await sql`delete from inquiries where reference_no = 'KPI1'`.execute(db);
+    expect((await liveCount(db, "relocation_inquiries", now, [])).value).toBe(1);
   });
 });
