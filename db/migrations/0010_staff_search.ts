@@ -92,9 +92,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     generated always as (text_bigrams(reference_no || ' ' || coalesce(description, '') || ' ' || coalesce(address, ''))) stored`.execute(db);
   await sql`create index reports_search_bigrams_idx on reports using gin (search_bigrams)`.execute(db);
   // Newest first over everything (no other filter): an index in the list's exact order; and the
-  // category filter's capped counts per status (as inquiries_intent_status_time_idx for inquiries).
+  // capped counts per status, alone or with a category (as inquiries have).
   await sql`create index reports_time_idx on reports (created_at, id)`.execute(db);
   await sql`create index reports_category_status_time_idx on reports (category, status, created_at)`.execute(db);
+  await sql`create index reports_status_time_idx on reports (status, created_at)`.execute(db);
 
   await db.schema
     .createTable("case_status_counts")
