@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../store/database.js";
 import { fiscalYearOf } from "../intents/entities.js";
+import { keptCountBetween } from "./monthly-counts.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
 
@@ -27,9 +28,7 @@ export async function liveCount(db: Db, source: LiveSource, now: Date, procedure
   switch (source) {
     case "relocation_inquiries":
       return {
-        value: await count(
-          db.selectFrom("inquiries").select((eb) => eb.fn.countAll().as("n")).where("category", "=", "relocation").where("created_at", ">=", from).where("created_at", "<", to).executeTakeFirst(),
-        ),
+        value: await keptCountBetween(db, "inquiries.relocation", `${fiscalYear}-04-01`, `${fiscalYear + 1}-04-01`),
         fiscalYear,
         countedAt: now,
         basis: "このLINEで受け付けた移住相談",
@@ -50,7 +49,7 @@ export async function liveCount(db: Db, source: LiveSource, now: Date, procedure
       };
     case "line_friends":
       return {
-        value: await count(db.selectFrom("line_users").select((eb) => eb.fn.countAll().as("n")).where("follow_state", "=", "following").executeTakeFirst()),
+        value: await keptCountBetween(db, "friends", "-infinity", "infinity"),
         fiscalYear,
         countedAt: now,
         // Friends by their current state (line_users), not follows minus blocks from the events: a

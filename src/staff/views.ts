@@ -5,7 +5,8 @@ import { html, type SafeHtml } from "./html.js";
 import { csrfField } from "./layout.js";
 import type { StaffPrincipal } from "./sessions.js";
 import { STATUS_LABELS } from "./labels.js";
-import { filtersQuery, type CaseFilters } from "./inquiries/inquiry-filters.js";
+import { countLabel, type StatusCounts } from "./case-counts.js";
+import { filtersQuery, MIN_SEARCH_CHARS, searchTooShort, type CaseFilters } from "./inquiries/inquiry-filters.js";
 
 // Pieces shared by the console's pages.
 const JST = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
@@ -13,11 +14,17 @@ export function dateTime(date: Date | string): string {
   return JST.format(new Date(date));
 }
 
-export function statusTabs(path: string, filters: CaseFilters, counts: Record<CaseStatus, number>): SafeHtml {
-  const total = counts.new + counts.in_progress + counts.closed;
+export function statusTabs(path: string, filters: CaseFilters, counts: StatusCounts): SafeHtml {
+  const { byStatus, exact } = counts;
+  const total = byStatus.new + byStatus.in_progress + byStatus.closed;
   const tab = (status: CaseStatus | undefined, label: string, count: number) =>
-    html`<a href="${path}${filtersQuery(filters, { status, page: 1 })}"${filters.status === status ? html` aria-current="true"` : ""}>${label} <b>${count.toLocaleString("ja-JP")}</b></a>`;
-  return html`<nav class="tabs" aria-label="状態">${tab(undefined, "すべて", total)}${(Object.keys(STATUS_LABELS) as CaseStatus[]).map((status) => tab(status, STATUS_LABELS[status], counts[status]))}</nav>`;
+    html`<a href="${path}${filtersQuery(filters, { status, page: 1 })}"${filters.status === status ? html` aria-current="true"` : ""}>${label} <b>${countLabel(count, exact)}</b></a>`;
+  return html`<nav class="tabs" aria-label="状態">${tab(undefined, "すべて", total)}${(Object.keys(STATUS_LABELS) as CaseStatus[]).map((status) => tab(status, STATUS_LABELS[status], byStatus[status]))}</nav>`;
+}
+
+// A one-character keyword is not searched (see searchText); the page says so above the list.
+export function searchNotice(filters: CaseFilters): SafeHtml {
+  return searchTooShort(filters) ? html`<p class="error" role="alert">キーワードは${MIN_SEARCH_CHARS}文字以上で検索してください。1文字では検索していません。</p>` : html``;
 }
 
 export function pager(path: string, filters: CaseFilters, hasMore: boolean): SafeHtml {

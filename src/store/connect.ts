@@ -24,7 +24,9 @@ export async function openStore(target: StoreTarget): Promise<Store> {
     const pool = new pg.Pool({
       connectionString: target.url,
       max: target.poolSize ?? 10,
-      ...(target.schema ? { options: `-c search_path=${target.schema}` } : {}),
+      // No JIT: the console's searches are short OLTP queries whose cost estimates (a walk of the
+      // newest cases that stops early) pass JIT's threshold, and compiling costs 100+ ms each time.
+      options: `-c jit=off${target.schema ? ` -c search_path=${target.schema}` : ""}`,
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: "postgres", close: () => db.destroy() };

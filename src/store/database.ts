@@ -291,6 +291,21 @@ export interface AuditLogTable {
   at: Timestamp;
 }
 
+// Per department and status, kept by triggers (migration 0010): the status tabs' exact counts.
+export interface CaseStatusCountsTable {
+  case_type: "inquiry" | "report";
+  department: string;
+  status: CaseStatus;
+  n: string;
+}
+
+// Counts by month in Japan, kept by triggers (migration 0010): the KPI dashboard's live figures.
+export interface MonthlyCountsTable {
+  counter: string;
+  month: string;
+  n: string;
+}
+
 export interface CaseNotesTable {
   id: Generated<string>;
   case_type: "inquiry" | "report";
@@ -339,6 +354,8 @@ export interface Database {
   staff_sessions: StaffSessionsTable;
   audit_log: AuditLogTable;
   case_notes: CaseNotesTable;
+  case_status_counts: CaseStatusCountsTable;
+  monthly_counts: MonthlyCountsTable;
   future_cafe_sessions: FutureCafeSessionsTable;
   future_cafe_signups: FutureCafeSignupsTable;
   conversations: ConversationsTable;

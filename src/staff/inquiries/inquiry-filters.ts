@@ -19,6 +19,25 @@ export function parseCaseFilters(query: unknown): CaseFilters {
   return caseFiltersSchema.parse(raw);
 }
 
+// Free text is searched by character bigrams (migration 0010), so it needs two characters: one
+// character would match nearly everything and could only be found by reading every row.
+export const MIN_SEARCH_CHARS = 2;
+
+export function searchText(filters: CaseFilters): string | undefined {
+  return filters.q !== undefined && [...filters.q].length >= MIN_SEARCH_CHARS ? filters.q : undefined;
+}
+
+export function searchTooShort(filters: CaseFilters): boolean {
+  return filters.q !== undefined && searchText(filters) === undefined;
+}
+
+// A two-character query is one bigram: a case whose bigrams contain it has those two characters
+// side by side in one of its texts, so there is nothing to recheck. The texts are joined by
+// whitespace, so a bigram with whitespace may span two of them and is rechecked.
+export function bigramMatchIsExact(text: string): boolean {
+  return [...text].length === MIN_SEARCH_CHARS && !/\s/.test(text);
+}
+
 // A day in Japan, as the range [start, end) in UTC.
 export function japanDayStart(day: string): Date {
   return new Date(`${day}T00:00:00+09:00`);

@@ -7,7 +7,7 @@ import { html, type SafeHtml } from "../html.js";
 import { csrfField, page } from "../layout.js";
 import { CATEGORY_LABELS, categoryLabel, DETAIL_LABELS, STATUS_LABELS } from "../labels.js";
 import type { StaffPrincipal } from "../sessions.js";
-import { addCaseNote, caseNotesSection, caseStatusForm, conversationView, dateTime, historyView, NOTE_MAX, pager, statusTabs } from "../views.js";
+import { addCaseNote, caseNotesSection, caseStatusForm, conversationView, dateTime, historyView, NOTE_MAX, pager, searchNotice, statusTabs } from "../views.js";
 import { filtersQuery, parseCaseFilters, type CaseFilters } from "./inquiry-filters.js";
 import { colleaguesOf, conversationOf, countInquiriesByStatus, departments, findInquiry, historyOf, listInquiries, notesOf } from "./inquiry-queries.js";
 
@@ -34,6 +34,7 @@ export function inquiryPages(db: Kysely<Database>, actions: CaseActions): Router
     ]);
     const body = html`
 ${filterForm(filters, staff, allDepartments)}
+${searchNotice(filters)}
 ${statusTabs("/staff/inquiries", filters, counts)}
 <table class="list">
 <thead><tr><th>受付番号</th><th>種類</th><th>件名</th><th>状態</th><th>担当課</th><th>担当者</th><th>受付日時</th></tr></thead>

@@ -1,7 +1,8 @@
 import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
-import type { CaseStatus, Database } from "../../store/database.js";
+import type { Database } from "../../store/database.js";
+import { cappedStatusCounts, countableFromTable, keptStatusCounts, type StatusCounts } from "../case-counts.js";
 import type { StaffPrincipal } from "../sessions.js";
-import { japanDayEnd, japanDayStart, likePattern, type CaseFilters } from "./inquiry-filters.js";
+import { bigramMatchIsExact, japanDayEnd, japanDayStart, likePattern, searchText, type CaseFilters } from "./inquiry-filters.js";
 
 // The inquiry inbox's reads. A staff member sees their department's inquiries; an admin sees all.
 // Another department's inquiry is simply not found (404), so nothing about it leaks.
@@ -21,23 +22,22 @@ function filtered(query: InquiryQuery, filters: CaseFilters, options: { withStat
   if (filters.department) q = q.where("inquiries.department", "=", filters.department);
   if (filters.from) q = q.where("inquiries.created_at", ">=", japanDayStart(filters.from));
   if (filters.to) q = q.where("inquiries.created_at", "<", japanDayEnd(filters.to));
-  if (filters.q) {
-    const pattern = likePattern(filters.q);
-    q = q.where((eb) =>
-      eb.or([
-        eb("inquiries.reference_no", "ilike", pattern),
-        eb("inquiries.subject", "ilike", pattern),
-        eb(sql<string>`inquiries.details::text`, "ilike", pattern),
-        eb.exists(
-          eb
-            .selectFrom("messages")
-            .select(sql`1`.as("one"))
-            .whereRef("messages.user_id", "=", "inquiries.user_id")
-            .where("messages.direction", "=", "in")
-            .where("messages.text", "ilike", pattern),
-        ),
-      ]),
-    );
+  const text = searchText(filters);
+  if (text) {
+    q = q.where(sql<boolean>`inquiries.search_bigrams @@ text_bigram_query(${text})`);
+    // The bigrams may be scattered over the text (or over two of the resident's messages), so
+    // the words themselves are checked too, unless the query is a single bigram.
+    if (!bigramMatchIsExact(text)) {
+      const pattern = likePattern(text);
+      q = q.where((eb) =>
+        eb.or([
+          eb("inquiries.reference_no", "ilike", pattern),
+          eb("inquiries.subject", "ilike", pattern),
+          eb(sql<string>`inquiries.details::text`, "ilike", pattern),
+          sql<boolean>`resident_wrote(inquiries.user_id, ${pattern})`,
+        ]),
+      );
+    }
   }
   return q;
 }
@@ -65,14 +65,11 @@ export async function listInquiries(db: Kysely<Database>, staff: StaffPrincipal,
 }
 
 // Counts per status under the other filters (so the status tabs say what each would show).
-export async function countInquiriesByStatus(db: Kysely<Database>, staff: StaffPrincipal, filters: CaseFilters): Promise<Record<CaseStatus, number>> {
-  const rows = await filtered(scoped(db, staff), filters, { withStatus: false })
-    .select(["inquiries.status", (eb) => eb.fn.countAll<string>().as("n")])
-    .groupBy("inquiries.status")
-    .execute();
-  const counts: Record<CaseStatus, number> = { new: 0, in_progress: 0, closed: 0 };
-  for (const row of rows) counts[row.status] = Number(row.n);
-  return counts;
+export async function countInquiriesByStatus(db: Kysely<Database>, staff: StaffPrincipal, filters: CaseFilters): Promise<StatusCounts> {
+  if (countableFromTable(filters)) return keptStatusCounts(db, "inquiry", staff, filters);
+  return cappedStatusCounts(db, (status) =>
+    filtered(scoped(db, staff), filters, { withStatus: false }).where("inquiries.status", "=", status).orderBy("inquiries.created_at", "desc"),
+  );
 }
 
 export async function findInquiry(db: Kysely<Database>, staff: StaffPrincipal, id: string) {

@@ -2,6 +2,7 @@ import { sql, type Expression, type Kysely, type RawBuilder } from "kysely";
 import type { Database } from "../../store/database.js";
 import { friendChangesPerDay, type FriendChangeDay } from "../../kpi/follow-counts.js";
 import type { LiveSource } from "../../kpi/live-counts.js";
+import { keptMonthlyCounts } from "../../kpi/monthly-counts.js";
 
 // What the KPI dashboard shows: every indicator of the plan with its yearly figures, and for the
 // indicators the bot feeds, this fiscal year's figures by month (April to March, months in JST).
@@ -216,23 +217,16 @@ function aliased(counts: RawBuilder<unknown>[]) {
 export async function liveFigures(db: Db, source: LiveSource, now: Date, procedures: readonly string[]): Promise<LiveFigures> {
   const { fiscalYear } = fiscalMonthOf(now);
   const months = fiscalMonths(fiscalYear);
-  const from = months[0]!.from;
-  const to = months[11]!.to;
   const begun = monthsBegun(fiscalYear, now);
+  const firstDays = months.map((month) => month.firstDay);
   const monthly = (counted: "relocation_inquiries" | "vacant_house_contracts", counts: number[]): LiveFigures => {
     const shown = onlyBegun(counts, begun);
     return { source: counted, kind: "monthly", fiscalYear, months: shown, total: shown.reduce<number>((sum, count) => sum + (count ?? 0), 0) };
   };
   switch (source) {
     case "relocation_inquiries": {
-      const row = await db
-        .selectFrom("inquiries")
-        .select(aliased(countsPerMonth(months, sql.ref("created_at"), "timestamptz")))
-        .where("category", "=", "relocation")
-        .where("created_at", ">=", from)
-        .where("created_at", "<", to)
-        .executeTakeFirst();
-      return monthly(source, readCounts(row as Record<string, unknown> | undefined));
+      const kept = await keptMonthlyCounts(db, "inquiries.relocation", firstDays, months[11]!.nextFirstDay);
+      return monthly(source, kept.months);
     }
     case "vacant_house_contracts": {
       const row = await db
@@ -246,18 +240,9 @@ export async function liveFigures(db: Db, source: LiveSource, now: Date, procedu
     case "line_friends": {
       // Friends who follow now, by the month they were added; those added before this fiscal
       // year (or with no follow on record: friends from before the bot) are the starting number.
-      const row = await db
-        .selectFrom("line_users")
-        .select([
-          ...aliased(countsPerMonth(months, sql.ref("followed_at"), "timestamptz")),
-          sql<string>`count(*) filter (where followed_at is null or followed_at < ${from})`.as("base"),
-        ])
-        .where("follow_state", "=", "following")
-        .where((eb) => eb.or([eb("followed_at", "is", null), eb("followed_at", "<", now)]))
-        .executeTakeFirst();
-      const record = row as Record<string, unknown> | undefined;
-      const totals = onlyBegun(runningTotals(Number(record?.base ?? 0), readCounts(record)), begun);
-      const current = totals.filter((value): value is number => value !== null).at(-1) ?? Number(record?.base ?? 0);
+      const kept = await keptMonthlyCounts(db, "friends", firstDays, months[11]!.nextFirstDay);
+      const totals = onlyBegun(runningTotals(kept.before, kept.months), begun);
+      const current = totals.filter((value): value is number => value !== null).at(-1) ?? kept.before;
       const days = await friendChangesPerDay(db, new Date(now.getTime() - FRIEND_DAYS * 24 * 60 * 60 * 1000), now);
       return { source, kind: "cumulative", fiscalYear, months: totals, total: current, days };
     }

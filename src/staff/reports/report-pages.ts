@@ -11,7 +11,7 @@ import type { CaseFilters } from "../inquiries/inquiry-filters.js";
 import { page } from "../layout.js";
 import { STATUS_LABELS } from "../labels.js";
 import type { StaffPrincipal } from "../sessions.js";
-import { addCaseNote, caseNotesSection, caseStatusForm, conversationView, dateTime, historyView, NOTE_MAX, pager, statusTabs } from "../views.js";
+import { addCaseNote, caseNotesSection, caseStatusForm, conversationView, dateTime, historyView, NOTE_MAX, pager, searchNotice, statusTabs } from "../views.js";
 import { countReportsByStatus, findReport, findReportPhoto, listReports, lockReportStatus, parseReportFilters, photosOf, reportDepartments } from "./report-queries.js";
 
 // The 通報 inbox (/staff/reports) and one report's page: where (address, coordinates, a link to a
@@ -43,6 +43,7 @@ export function reportPages(db: Kysely<Database>, actions: ReportActions): Route
     ]);
     const body = html`
 ${filterForm(filters, staff, categories, allDepartments)}
+${searchNotice(filters)}
 ${statusTabs("/staff/reports", filters, counts)}
 <table class="list">
 <thead><tr><th>受付番号</th><th>種類</th><th>場所</th><th class="num">写真</th><th>状態</th><th>担当課</th><th>担当者</th><th>受付日時</th></tr></thead>

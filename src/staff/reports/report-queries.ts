@@ -1,6 +1,7 @@
-import type { Kysely, SelectQueryBuilder } from "kysely";
+import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
 import type { CaseStatus, Database } from "../../store/database.js";
-import { japanDayEnd, japanDayStart, likePattern, parseCaseFilters, type CaseFilters } from "../inquiries/inquiry-filters.js";
+import { cappedStatusCounts, countableFromTable, keptStatusCounts, type StatusCounts } from "../case-counts.js";
+import { japanDayEnd, japanDayStart, likePattern, parseCaseFilters, bigramMatchIsExact, searchText, type CaseFilters } from "../inquiries/inquiry-filters.js";
 import { PAGE_SIZE } from "../inquiries/inquiry-queries.js";
 import type { StaffPrincipal } from "../sessions.js";
 
@@ -28,11 +29,13 @@ function filtered(query: ReportQuery, filters: CaseFilters, options: { withStatu
   if (filters.department) q = q.where("reports.department", "=", filters.department);
   if (filters.from) q = q.where("reports.created_at", ">=", japanDayStart(filters.from));
   if (filters.to) q = q.where("reports.created_at", "<", japanDayEnd(filters.to));
-  if (filters.q) {
-    const pattern = likePattern(filters.q);
-    q = q.where((eb) =>
-      eb.or([eb("reports.reference_no", "ilike", pattern), eb("reports.description", "ilike", pattern), eb("reports.address", "ilike", pattern)]),
-    );
+  const text = searchText(filters);
+  if (text) {
+    q = q.where(sql<boolean>`reports.search_bigrams @@ text_bigram_query(${text})`);
+    if (!bigramMatchIsExact(text)) {
+      const pattern = likePattern(text);
+      q = q.where((eb) => eb.or([eb("reports.reference_no", "ilike", pattern), eb("reports.description", "ilike", pattern), eb("reports.address", "ilike", pattern)]));
+    }
   }
   return q;
 }
@@ -66,14 +69,11 @@ export async function listReports(db: Kysely<Database>, staff: StaffPrincipal, f
 }
 
 // Counts per status under the other filters (so the status tabs say what each would show).
-export async function countReportsByStatus(db: Kysely<Database>, staff: StaffPrincipal, filters: CaseFilters): Promise<Record<CaseStatus, number>> {
-  const rows = await filtered(scoped(db, staff), filters, { withStatus: false })
-    .select(["reports.status", (eb) => eb.fn.countAll<string>().as("n")])
-    .groupBy("reports.status")
-    .execute();
-  const counts: Record<CaseStatus, number> = { new: 0, in_progress: 0, closed: 0 };
-  for (const row of rows) counts[row.status] = Number(row.n);
-  return counts;
+export async function countReportsByStatus(db: Kysely<Database>, staff: StaffPrincipal, filters: CaseFilters): Promise<StatusCounts> {
+  if (countableFromTable(filters)) return keptStatusCounts(db, "report", staff, filters);
+  return cappedStatusCounts(db, (status) =>
+    filtered(scoped(db, staff), filters, { withStatus: false }).where("reports.status", "=", status).orderBy("reports.created_at", "desc"),
+  );
 }
 
 export async function findReport(db: Kysely<Database>, staff: StaffPrincipal, id: string) {
@@ -111,7 +111,8 @@ export async function findReportPhoto(db: Kysely<Database>, staff: StaffPrincipa
 
 // The departments an admin can filter by: those of the seeds' categories and any already on a report.
 export async function reportDepartments(db: Kysely<Database>, seeded: readonly string[]): Promise<string[]> {
-  const rows = await db.selectFrom("reports").select("department").distinct().execute();
+  // From the kept status counts (a few rows), not from every report.
+  const rows = await db.selectFrom("case_status_counts").select("department").distinct().where("case_type", "=", "report").where("n", ">", "0").execute();
   return [...new Set([...seeded, ...rows.map((row) => row.department)])].sort((a, b) => a.localeCompare(b, "ja"));
 }
 
