@@ -31,7 +31,7 @@ export function createLineSender(options: { channelAccessToken: string; apiBaseU
   };
 }
 
-async function outcomeOf(send: () => Promise<{ httpResponse: Response }>, conflictMeansSent: boolean): Promise<SendOutcome> {
+export async function outcomeOf(send: () => Promise<{ httpResponse: Response }>, conflictMeansSent: boolean): Promise<SendOutcome> {
   try {
     const { httpResponse } = await send();
     return { kind: "sent", status: httpResponse.status };

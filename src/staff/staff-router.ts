@@ -12,6 +12,7 @@ import type { ListingOptions } from "./listings/listing-rules.js";
 import { reportPages, type ReportActions } from "./reports/report-pages.js";
 import { surveyPages } from "./surveys/survey-pages.js";
 import { privacyPages } from "./privacy/privacy-pages.js";
+import type { NoticeConsoleOptions } from "./notices/notice-console-options.js";
 
 // The staff console at /staff. Order matters: security headers on everything; the stylesheet and
 // the login page without a session; everything else behind a session and, when it changes
@@ -28,6 +29,7 @@ export interface StaffConsoleOptions extends CaseActions, ReportActions {
   now?: () => Date;
   // Days after which personal data in closed inquiries and reports is removed (PERSONAL_DATA_RETENTION_DAYS).
   retentionDays: number;
+  notices: NoticeConsoleOptions;
 }
 
 export function staffConsole(db: Kysely<Database>, options: StaffConsoleOptions): Router {
