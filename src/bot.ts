@@ -106,7 +106,7 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     channelSecret: config.line.channelSecret,
     inbox,
     devChat: config.devChat && captured && servesWebhook ? { botName: texts.bot_name, captured } : null,
-    staff: servesWebhook ? { secureCookies: config.production, deliver: (ids) => dispatcher.deliver(ids), reports: flowTexts.report, procedures: conversations.procedures, now: overrides.now, listings: { publicBaseUrl: config.publicBaseUrl, department: flowTexts.vacantHouse.department }, retentionDays: config.retentionDays, notices: { publicBaseUrl: config.publicBaseUrl, templates: noticeTemplates, quota: () => noticeSender.quota(), wake: () => noticeJob.wake() } } : null,
+    staff: servesWebhook ? { secureCookies: config.production, deliver: (ids) => dispatcher.deliver(ids), reports: flowTexts.report, procedures: conversations.procedures, now: overrides.now, listings: { publicBaseUrl: config.publicBaseUrl, department: flowTexts.vacantHouse.department }, retentionDays: config.retentionDays, notices: { publicBaseUrl: config.publicBaseUrl, accountName: texts.bot_name, templates: noticeTemplates, quota: () => noticeSender.quota(), wake: () => noticeJob.wake() } } : null,
   });
   const server = await listen(app, config.port, overrides.host ?? "0.0.0.0");
   const port = (server.address() as AddressInfo).port;

@@ -13,6 +13,7 @@ import { reportPages, type ReportActions } from "./reports/report-pages.js";
 import { surveyPages } from "./surveys/survey-pages.js";
 import { privacyPages } from "./privacy/privacy-pages.js";
 import type { NoticeConsoleOptions } from "./notices/notice-console-options.js";
+import { noticePages } from "./notices/notice-pages.js";
 
 // The staff console at /staff. Order matters: security headers on everything; the stylesheet and
 // the login page without a session; everything else behind a session and, when it changes
@@ -48,5 +49,6 @@ export function staffConsole(db: Kysely<Database>, options: StaffConsoleOptions)
   router.use(listingPages(db, options.listings));
   router.use(exportRoutes(db));
   router.use(privacyPages(db, options));
+  router.use(noticePages(db, options.notices, options.notices.accountName, options.now ?? (() => new Date())));
   return router;
 }
