@@ -23,8 +23,9 @@ import { audienceSummary, composeForm, noticeDetail, noticeList, resultsView } f
 // the audit log.
 const CURRENT = "/staff/notices";
 const script = readFileSync(new URL("../assets/notice-compose.js", import.meta.url), "utf8");
-// The preview shows images from the https URLs the notice will send.
-const PREVIEW_CSP =
+// The console's policy, plus images from the https URLs a notice sends (for the preview) and
+// requests to our own server (for the live count).
+const PAGE_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 const DONE: Record<string, string> = {
@@ -145,7 +146,7 @@ export function noticePages(db: Kysely<Database>, options: NoticeConsoleOptions,
     const audience: Audience = values.audience === "segment" ? { kind: "segment", segment: values.segment } : { kind: "all" };
     const [segmentOptions, count] = await Promise.all([loadSegmentOptions(db), countRecipients(db, audience)]);
     const body = composeForm({ staff, values, templates: options.templates, options: segmentOptions, count, errors, linksCounted: options.publicBaseUrl !== null });
-    res.status(status).type("html").send(page({ title: "お知らせを作る", staff, current: CURRENT, body }));
+    res.status(status).set("Content-Security-Policy", PAGE_CSP).type("html").send(page({ title: "お知らせを作る", staff, current: CURRENT, body }));
   }
 
   async function sendDetail(res: Response, staff: StaffPrincipal, id: string, messages: { done?: string; errors: string[] }, status: number) {
@@ -164,7 +165,7 @@ export function noticePages(db: Kysely<Database>, options: NoticeConsoleOptions,
       preview: messagePreview(notice.messages, accountName),
       messages,
     });
-    res.status(status).set("Content-Security-Policy", PREVIEW_CSP).type("html").send(page({ title: notice.title, staff, current: CURRENT, body }));
+    res.status(status).set("Content-Security-Policy", PAGE_CSP).type("html").send(page({ title: notice.title, staff, current: CURRENT, body }));
   }
 }
 
