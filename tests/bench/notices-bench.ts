@@ -4,13 +4,13 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { sql } from "kysely";
-import pg from "pg";
 import { openStore } from "../../src/store/connect.js";
 import { migrateToLatest } from "../../src/store/migrate.js";
 import { LINE_RATE_LIMITS } from "../../src/notices/rate-limiter.js";
 import { MULTICAST_MAX_RECIPIENTS } from "../../src/notices/notice-delivery.js";
 import { approvedNotice } from "../support/notices.js";
 import { addEventFans } from "../support/residents.js";
+import { adminQuery } from "../support/test-store.js";
 
 // npm run bench:notices — a segment notice delivered to a local fake LINE API on real Postgres, at
 // two segment sizes (BENCH_SIZES, default 10000,100000). The delivering process is a child of its
@@ -40,15 +40,7 @@ lineApi.keepAliveTimeout = 65_000;
 await new Promise<void>((resolve) => lineApi.listen(0, "127.0.0.1", resolve));
 const lineApiUrl = `http://127.0.0.1:${(lineApi.address() as AddressInfo).port}`;
 
-async function admin(text: string): Promise<void> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    await client.query(text);
-  } finally {
-    await client.end();
-  }
-}
+const admin = (text: string) => adminQuery(databaseUrl, text);
 
 function runDelivery(schema: string): Promise<{ durationMs: number; rssBeforeMb: number; rssPeakMb: number }> {
   return new Promise((resolve, reject) => {

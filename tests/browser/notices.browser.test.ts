@@ -1,7 +1,7 @@
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { botFixture } from "../support/bot-fixture.js";
-import { browserTestsEnabled, launchBrowser, screenshot } from "../support/browser.js";
+import { browserTestsEnabled, errorsOf, launchBrowser, screenshot } from "../support/browser.js";
 import { addResidents, residentId } from "../support/residents.js";
 import { addStaff, STAFF_PASSWORD } from "../support/staff-client.js";
 import { testDatabases } from "../support/test-store.js";
@@ -22,15 +22,6 @@ describe.runIf(browserTestsEnabled)(`notices in Chromium on ${database.name}`, (
   afterAll(async () => {
     await browser?.close();
   });
-
-  const errorsOf = (page: Page) => {
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    page.on("console", (message) => {
-      if (message.type() === "error") errors.push(message.text());
-    });
-    return errors;
-  };
 
   // The preview loads the notice's https image; the city's site is answered here, offline.
   const PIXEL = Buffer.from("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==", "base64");
