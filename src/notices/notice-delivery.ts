@@ -77,15 +77,16 @@ export class NoticeDelivery {
         return await finishNotice(this.db, notice.id, this.options.workerId, refusal);
       }
       const messages = notice.messages as LineMessage[];
+      let planning = !notice.planning_done;
       for (;;) {
         if (stop.aborted) return;
+        // Sends the stored batches not yet sent while the next ones are written down.
         const batches = await openBatches(this.db, notice.id, this.options.concurrency);
-        if (batches.length === 0) {
-          const planned = await this.#planNext(notice);
-          if (planned === 0) break;
-          continue;
-        }
-        await Promise.all(batches.map((batch) => this.#sendBatch(batch, messages, stop)));
+        const sending = Promise.all(batches.map((batch) => this.#sendBatch(batch, messages, stop)));
+        const planned = planning ? await this.#planNext(notice) : 0;
+        planning = planned > 0;
+        await sending;
+        if (batches.length === 0 && planned === 0) break;
       }
       if (stop.aborted) return;
       await finishNotice(this.db, notice.id, this.options.workerId, null);
