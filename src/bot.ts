@@ -21,6 +21,9 @@ import { createRichMenuApi } from "./line/rich-menu-client.js";
 import { createMenuSync, type MenuSyncOptions } from "./richmenu/user-menu-links.js";
 import { OutboundDispatcher, defaultDispatcherOptions, type DispatcherOptions } from "./line/outbound-dispatcher.js";
 import { Sweeper } from "./line/outbox-sweeper.js";
+import { createNoticeSender } from "./notices/notice-sender.js";
+import { NoticeDelivery, defaultNoticeDeliveryOptions, type NoticeDeliveryOptions } from "./notices/notice-delivery.js";
+import { loadNoticeTemplates } from "./notices/notice-templates.js";
 import { CapturedRequests, lineApiStandIn } from "./devchat/line-api-standin.js";
 import express from "express";
 import { buildApp } from "./server.js";
@@ -30,6 +33,7 @@ export interface RunningBot {
   store: Store;
   worker: InboxWorker | null;
   dispatcher: OutboundDispatcher;
+  notices: NoticeDelivery;
   captured: CapturedRequests | null;
   lineApiBaseUrl: string;
   dataApiBaseUrl: string;
@@ -47,6 +51,9 @@ export interface BotOverrides {
   menuSync?: Partial<MenuSyncOptions> & { intervalMs?: number };
   // The clock of the scheduled jobs (tests move it forward).
   now?: () => Date;
+  // How often a worker looks for notices due to be sent (approval also wakes it at once).
+  noticeIntervalMs?: number;
+  notices?: Partial<NoticeDeliveryOptions>;
   host?: string;
 }
 
@@ -87,6 +94,12 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   const conversations = createConversationEngine(texts, flowTexts, router, { content });
   const sender = createLineSender({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl });
   const defaults = defaultWorkerOptions();
+  const noticeSender = createNoticeSender({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl });
+  const noticeDelivery = new NoticeDelivery(store.db, noticeSender, log, { ...defaultNoticeDeliveryOptions(overrides.worker?.workerId ?? defaults.workerId), ...overrides.notices });
+  const stopNotices = new AbortController();
+  const now = overrides.now ?? (() => new Date());
+  const noticeJob = new Sweeper(() => noticeDelivery.deliverDue(now(), stopNotices.signal), overrides.noticeIntervalMs ?? 5_000, log, "notice delivery");
+  const noticeTemplates = await loadNoticeTemplates();
   const dispatcher = new OutboundDispatcher(store.db, sender, log, {
     ...defaultDispatcherOptions(overrides.worker?.workerId ?? defaults.workerId),
     ...overrides.dispatcher,
@@ -99,13 +112,12 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     channelSecret: config.line.channelSecret,
     inbox,
     devChat: config.devChat && captured && servesWebhook ? { botName: texts.bot_name, captured } : null,
-    staff: servesWebhook ? { secureCookies: config.production, deliver: (ids) => dispatcher.deliver(ids), reports: flowTexts.report, procedures: conversations.procedures, now: overrides.now, listings: { publicBaseUrl: config.publicBaseUrl, department: flowTexts.vacantHouse.department }, retentionDays: config.retentionDays } : null,
+    staff: servesWebhook ? { secureCookies: config.production, deliver: (ids) => dispatcher.deliver(ids), reports: flowTexts.report, procedures: conversations.procedures, now: overrides.now, listings: { publicBaseUrl: config.publicBaseUrl, department: flowTexts.vacantHouse.department }, retentionDays: config.retentionDays, notices: { publicBaseUrl: config.publicBaseUrl, accountName: texts.bot_name, templates: noticeTemplates, quota: () => noticeSender.quota(), wake: () => noticeJob.wake() } } : null,
   });
   const server = await listen(app, config.port, overrides.host ?? "0.0.0.0");
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
   const sweeper = new Sweeper(() => dispatcher.deliverDue(), overrides.sweepIntervalMs ?? 2_000, log);
-  const now = overrides.now ?? (() => new Date());
   const jobs = new Sweeper(
     async () => {
       const ids = await queueDueReminders(store.db, flowTexts.futureCafe, now());
@@ -136,6 +148,7 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     sweeper.start();
     jobs.start();
     menus.start();
+    noticeJob.start();
   }
   log.info({ port, role: config.role, database: store.kind, localMode: config.localMode }, "bot started");
 
@@ -144,6 +157,7 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     store,
     worker,
     dispatcher,
+    notices: noticeDelivery,
     captured,
     lineApiBaseUrl,
     dataApiBaseUrl,
@@ -153,6 +167,9 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
       await sweeper.stop();
       await jobs.stop();
       await menus.stop();
+      // A delivery in progress stops where it is; its lease runs out and a running process resumes it.
+      stopNotices.abort();
+      await noticeJob.stop();
       if (standIn) await closeServer(standIn.server);
       await store.close();
     },

@@ -8,6 +8,7 @@ import { devChatRouter } from "./devchat/devchat-route.js";
 import type { CapturedRequests } from "./devchat/line-api-standin.js";
 import { staffConsole, type StaffConsoleOptions } from "./staff/staff-router.js";
 import { publicListingPhotos } from "./staff/listings/listing-photos.js";
+import { noticeLinkRedirect } from "./notices/link-redirect.js";
 
 export interface AppParts {
   db: Kysely<Database>;
@@ -44,6 +45,8 @@ export function buildApp(parts: AppParts): Express {
   if (parts.staff) app.use(staffConsole(parts.db, parts.staff));
   // Listing photos for the residents' LINE app (published listings only, no session).
   if (parts.staff) app.use(publicListingPhotos(parts.db));
+  // Links in notices, counted per notice (no session, no personal data).
+  if (parts.staff) app.use(noticeLinkRedirect(parts.db));
 
   app.use((_req, res) => {
     res.status(404).json({ error: "not found" });

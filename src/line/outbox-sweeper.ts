@@ -5,6 +5,8 @@ import type { Logger } from "../logger.js";
 export class Sweeper {
   #timer: NodeJS.Timeout | null = null;
   #current: Promise<unknown> = Promise.resolve();
+  #running = false;
+  #wakeAfterRun = false;
 
   constructor(
     private readonly sweep: () => Promise<unknown>,
@@ -15,14 +17,30 @@ export class Sweeper {
 
   start(): void {
     if (this.#timer) return;
-    const tick = () => {
-      this.#current = this.sweep()
-        .catch((error) => this.log.error({ err: error }, `${this.what} failed; will try again`))
-        .finally(() => {
-          if (this.#timer) this.#timer = setTimeout(tick, this.intervalMs);
-        });
-    };
-    this.#timer = setTimeout(tick, this.intervalMs);
+    this.#timer = setTimeout(() => this.#tick(), this.intervalMs);
+  }
+
+  // Runs the sweep now rather than at the next interval (after the current one, if one is running).
+  wake(): void {
+    if (!this.#timer) return;
+    if (this.#running) {
+      this.#wakeAfterRun = true;
+      return;
+    }
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#tick(), 0);
+  }
+
+  #tick(): void {
+    this.#running = true;
+    this.#current = this.sweep()
+      .catch((error) => this.log.error({ err: error }, `${this.what} failed; will try again`))
+      .finally(() => {
+        this.#running = false;
+        const delay = this.#wakeAfterRun ? 0 : this.intervalMs;
+        this.#wakeAfterRun = false;
+        if (this.#timer) this.#timer = setTimeout(() => this.#tick(), delay);
+      });
   }
 
   async stop(): Promise<void> {

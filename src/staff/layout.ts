@@ -8,6 +8,7 @@ const SECTIONS = [
   { path: "/staff/kpi", label: "KPI" },
   { path: "/staff/surveys", label: "アンケート" },
   { path: "/staff/listings", label: "空き家バンク" },
+  { path: "/staff/notices", label: "お知らせ配信" },
 ] as const;
 
 export function page(options: { title: string; staff?: StaffPrincipal; current?: string; body: SafeHtml }): string {

@@ -12,6 +12,8 @@ import type { ListingOptions } from "./listings/listing-rules.js";
 import { reportPages, type ReportActions } from "./reports/report-pages.js";
 import { surveyPages } from "./surveys/survey-pages.js";
 import { privacyPages } from "./privacy/privacy-pages.js";
+import type { NoticeConsoleOptions } from "./notices/notice-console-options.js";
+import { noticePages } from "./notices/notice-pages.js";
 
 // The staff console at /staff. Order matters: security headers on everything; the stylesheet and
 // the login page without a session; everything else behind a session and, when it changes
@@ -28,6 +30,7 @@ export interface StaffConsoleOptions extends CaseActions, ReportActions {
   now?: () => Date;
   // Days after which personal data in closed inquiries and reports is removed (PERSONAL_DATA_RETENTION_DAYS).
   retentionDays: number;
+  notices: NoticeConsoleOptions;
 }
 
 export function staffConsole(db: Kysely<Database>, options: StaffConsoleOptions): Router {
@@ -46,5 +49,6 @@ export function staffConsole(db: Kysely<Database>, options: StaffConsoleOptions)
   router.use(listingPages(db, options.listings));
   router.use(exportRoutes(db));
   router.use(privacyPages(db, options));
+  router.use(noticePages(db, options.notices, options.notices.accountName, options.now ?? (() => new Date())));
   return router;
 }

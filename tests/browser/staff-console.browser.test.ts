@@ -1,8 +1,8 @@
 import { readFile } from "node:fs/promises";
-import type { Browser, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { botFixture } from "../support/bot-fixture.js";
-import { browserTestsEnabled, launchBrowser, screenshot } from "../support/browser.js";
+import { browserTestsEnabled, errorsOf, launchBrowser, screenshot } from "../support/browser.js";
 import { conversationDriver } from "../support/conversation-driver.js";
 import { addStaff, STAFF_PASSWORD } from "../support/staff-client.js";
 import { testDatabases } from "../support/test-store.js";
@@ -23,15 +23,6 @@ describe.runIf(browserTestsEnabled)(`staff console in Chromium on ${database.nam
   afterAll(async () => {
     await browser?.close();
   });
-
-  const errorsOf = (page: Page) => {
-    const errors: string[] = [];
-    page.on("pageerror", (error) => errors.push(error.message));
-    page.on("console", (message) => {
-      if (message.type() === "error") errors.push(message.text());
-    });
-    return errors;
-  };
 
   it("logs in, filters, opens an inquiry, replies, closes it, downloads the CSV, and opens the KPI dashboard and a survey's results", async () => {
     const bot = await fixture.start();

@@ -26,3 +26,13 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await mkdir(artifactsDir, { recursive: true });
   await page.screenshot({ path: new URL(`${name}.png`, artifactsDir).pathname, fullPage: true });
 }
+
+// Every script error and console error of the page, for a test to assert there were none.
+export function errorsOf(page: Page): string[] {
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
+  return errors;
+}

@@ -16,11 +16,26 @@ export interface RecordedRequest {
   body: any;
 }
 
+// A request LINE accepted (its retry key seen for the first time): who it went to.
+export interface AcceptedSend {
+  path: string;
+  retryKey: string | null;
+  to: string[] | null;
+}
+
+const RETRY_KEY_PATHS = new Set(["/v2/bot/message/push", "/v2/bot/message/multicast", "/v2/bot/message/broadcast"]);
+
 export class FakeLineApi {
   readonly requests: RecordedRequest[] = [];
   readonly invalidBodies: { path: string; errors: string[] }[] = [];
   readonly richMenus = new FakeRichMenus();
   #scripted: { path: string | RegExp; status: number; body: unknown; passes: number }[] = [];
+  // Sends LINE accepted, each retry key once: what residents actually received.
+  readonly accepted: AcceptedSend[] = [];
+  #acceptedKeys = new Set<string>();
+  #holdAfter = new Map<string, number>();
+  #held: (() => void)[] = [];
+  #quota: { limit: number | null; used: number } = { limit: null, used: 0 };
   #contents = new Map<string, { bytes: Buffer; contentType: string }>();
   #servers: Server[] = [];
   url = "";
@@ -30,6 +45,22 @@ export class FakeLineApi {
   // success (queued in order); with `afterMatches`, that many matching requests pass first.
   failNext(path: string | RegExp, status: number, body: unknown = { message: `scripted ${status}` }, afterMatches = 0): void {
     this.#scripted.push({ path, status, body, passes: afterMatches });
+  }
+
+  // Requests to `path` after the first `count` are accepted (as LINE would) but never answered, as
+  // when the sending process dies with its requests in flight.
+  holdAfter(path: string, count: number): void {
+    this.#holdAfter.set(path, count);
+  }
+
+  // This month's target limit (null: none) and the messages used before this test's sends; GET
+  // /v2/bot/message/quota/consumption adds every recipient accepted since.
+  setQuota(limit: number | null, used = 0): void {
+    this.#quota = { limit, used };
+  }
+
+  recipientsReached(): string[] {
+    return this.accepted.flatMap((send) => send.to ?? []);
   }
 
   // What GET /v2/bot/message/{messageId}/content answers (as api-data.line.me does).
@@ -74,6 +105,33 @@ export class FakeLineApi {
         return;
       }
       if (this.richMenus.handle(req, res, host)) return;
+      if (req.method === "GET" && req.path === "/v2/bot/message/quota") {
+        res.status(200).json(this.#quota.limit === null ? { type: "none" } : { type: "limited", value: this.#quota.limit });
+        return;
+      }
+      if (req.method === "GET" && req.path === "/v2/bot/message/quota/consumption") {
+        res.status(200).json({ totalUsage: this.#quota.used + this.recipientsReached().length });
+        return;
+      }
+      if (req.method === "POST" && RETRY_KEY_PATHS.has(req.path)) {
+        // https://developers.line.biz/en/reference/messaging-api/#retry-api-request : a key LINE
+        // accepted before gets 409 Conflict and the first request's id; nothing is sent again.
+        const retryKey = req.get("x-line-retry-key") ?? null;
+        if (retryKey !== null && this.#acceptedKeys.has(retryKey)) {
+          res.status(409).set("x-line-accepted-request-id", retryKey).json({ message: "The retry key is already accepted" });
+          return;
+        }
+        if (retryKey !== null) this.#acceptedKeys.add(retryKey);
+        const to = req.path === "/v2/bot/message/broadcast" ? null : req.path === "/v2/bot/message/push" ? [req.body.to as string] : (req.body.to as string[]);
+        this.accepted.push({ path: req.path, retryKey, to });
+        const holdAfter = this.#holdAfter.get(req.path);
+        if (holdAfter !== undefined && this.accepted.filter((send) => send.path === req.path).length > holdAfter) {
+          this.#held.push(() => res.destroy());
+          return;
+        }
+        res.status(200).json(req.path === "/v2/bot/message/push" ? { sentMessages: [{ id: "1", quoteToken: "q" }] } : {});
+        return;
+      }
       const content = /^\/v2\/bot\/message\/(\d+)\/content$/.exec(req.path);
       if (req.method === "GET" && content) {
         const stored = this.#contents.get(content[1]!);
@@ -95,6 +153,7 @@ export class FakeLineApi {
   }
 
   async stop(): Promise<void> {
+    for (const release of this.#held.splice(0)) release();
     await Promise.all(this.#servers.splice(0).map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 }

@@ -32,7 +32,8 @@ const postgres = (url: string): TestDatabase => ({
   },
 });
 
-async function adminQuery(url: string, text: string): Promise<void> {
+// One statement on its own connection (creating or dropping a schema).
+export async function adminQuery(url: string, text: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {

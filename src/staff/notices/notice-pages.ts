@@ -1,0 +1,180 @@
+import { readFileSync } from "node:fs";
+import express, { type Response, type Router } from "express";
+import type { Kysely } from "kysely";
+import type { Database } from "../../store/database.js";
+import { approveNotice, cancelNotice, createNotice, findNotice, listNotices, submitNotice } from "../../notices/notice-records.js";
+import { audienceOf } from "../../notices/notice-claims.js";
+import { noticeResults } from "../../notices/notice-results.js";
+import { quotaRefusal } from "../../notices/quota.js";
+import { loadSegmentOptions } from "../../notices/segment-options.js";
+import { countRecipients, type Audience } from "../../notices/segments.js";
+import { audit } from "../audit.js";
+import { html } from "../html.js";
+import { page } from "../layout.js";
+import type { StaffPrincipal } from "../sessions.js";
+import type { NoticeConsoleOptions } from "./notice-console-options.js";
+import { composeValues, parseCompose, segmentFromQuery, type ComposeValues } from "./notice-form.js";
+import { messagePreview } from "./notice-preview.js";
+import { audienceSummary, composeForm, noticeDetail, noticeList, resultsView } from "./notice-views.js";
+
+// Notices in the console (issue 7): compose (text, image or a Flex template; all friends or a
+// segment with a live count), ask for approval, approval by an admin who is not the author (after
+// checking LINE's monthly quota), cancel before delivery starts, and the results. Every step is in
+// the audit log.
+const CURRENT = "/staff/notices";
+const script = readFileSync(new URL("../assets/notice-compose.js", import.meta.url), "utf8");
+// The console's policy, plus images from the https URLs a notice sends (for the preview) and
+// requests to our own server (for the live count).
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data: https:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+const DONE: Record<string, string> = {
+  draft: "下書きとして保存しました。",
+  submitted: "承認を依頼しました。作成した方とは別の管理者が承認すると配信されます。",
+  approved: "承認しました。配信を始めます。",
+  scheduled: "承認しました。指定の日時に配信します。",
+  cancelled: "配信を取り消しました。",
+};
+
+export function noticePages(db: Kysely<Database>, options: NoticeConsoleOptions, accountName: string, now: () => Date): Router {
+  const router = express.Router();
+
+  router.get("/staff/assets/notice-compose.js", (_req, res) => {
+    res.type("js").set("Cache-Control", "public, max-age=300").send(script);
+  });
+
+  router.get("/staff/notices", async (req, res) => {
+    res.type("html").send(page({ title: "お知らせ配信", staff: req.staff!, current: CURRENT, body: noticeList(await listNotices(db)) }));
+  });
+
+  router.get("/staff/api/notices/count", async (req, res) => {
+    const audience = segmentFromQuery(req.query as Record<string, unknown>);
+    res.json({ count: await countRecipients(db, audience) });
+  });
+
+  router.get("/staff/notices/new", async (req, res) => {
+    const values = composeValues({ type: req.query.type, template: req.query.template, when: "now", audience: "all" });
+    await sendCompose(res, req.staff!, values, [], 200);
+  });
+
+  router.post("/staff/notices/new", async (req, res) => {
+    const staff = req.staff!;
+    const body = req.body as Record<string, unknown>;
+    const composed = parseCompose(body, options.templates, now());
+    if (!composed.ok) return sendCompose(res, staff, composeValues(body), composed.errors, 422);
+    const id = await db.transaction().execute(async (trx) => {
+      const created = await createNotice(trx, { ...composed, createdBy: staff.id }, options.publicBaseUrl);
+      await audit(trx, staff, composed.submit ? "notice.submit" : "notice.draft", { type: "notice", id: created }, auditDetail(composed.audience, composed.content.kind, composed.scheduledAt));
+      return created;
+    });
+    res.redirect(303, `/staff/notices/${id}?done=${composed.submit ? "submitted" : "draft"}`);
+  });
+
+  router.get("/staff/notices/:id", async (req, res) => {
+    const notice = await findNotice(db, req.params.id);
+    if (!notice) return notFound(res, req.staff!);
+    await sendDetail(res, req.staff!, notice.id, { done: DONE[String(req.query.done)], errors: [] }, 200);
+  });
+
+  router.post("/staff/notices/:id/submit", async (req, res) => {
+    const staff = req.staff!;
+    const notice = await findNotice(db, req.params.id);
+    if (!notice) return notFound(res, staff);
+    const moved = await db.transaction().execute(async (trx) => {
+      const done = await submitNotice(trx, notice.id);
+      if (done) await audit(trx, staff, "notice.submit", { type: "notice", id: notice.id });
+      return done;
+    });
+    if (!moved) return sendDetail(res, staff, notice.id, { errors: ["このお知らせは下書きではないため、承認を依頼できません。"] }, 409);
+    res.redirect(303, `/staff/notices/${notice.id}?done=submitted`);
+  });
+
+  router.post("/staff/notices/:id/approve", async (req, res) => {
+    const staff = req.staff!;
+    const notice = await findNotice(db, req.params.id);
+    if (!notice) return notFound(res, staff);
+    if (staff.role !== "admin") return sendDetail(res, staff, notice.id, { errors: ["承認は管理者だけができます。"] }, 403);
+    if (staff.id === notice.created_by) {
+      return sendDetail(res, staff, notice.id, { errors: ["作成した方は自分のお知らせを承認できません。別の管理者に承認を依頼してください（すべてのお知らせを2人で確認するためです）。"] }, 403);
+    }
+    if (notice.status !== "pending") return sendDetail(res, staff, notice.id, { errors: ["このお知らせは承認待ちではありません。"] }, 409);
+    const recipients = await countRecipients(db, audienceOf(notice));
+    if (recipients === 0) return sendDetail(res, staff, notice.id, { errors: ["配信先に当てはまる方がいません。条件を見直して、新しく作り直してください。"] }, 409);
+    let refusal: string | null;
+    try {
+      refusal = quotaRefusal(await options.quota(), recipients);
+    } catch (error) {
+      refusal = `LINEの配信数の上限を確かめられなかったため、承認していません。しばらくしてからもう一度押してください。（${error instanceof Error ? error.message : String(error)}）`;
+    }
+    if (refusal) {
+      await audit(db, staff, "notice.approve_refused", { type: "notice", id: notice.id }, { recipients, reason: "quota" });
+      return sendDetail(res, staff, notice.id, { errors: [refusal] }, 409);
+    }
+    const approved = await db.transaction().execute(async (trx) => {
+      const done = await approveNotice(trx, notice.id, staff.id);
+      if (done) await audit(trx, staff, "notice.approve", { type: "notice", id: notice.id }, { recipients, scheduled_at: notice.scheduled_at });
+      return done;
+    });
+    if (!approved) return sendDetail(res, staff, notice.id, { errors: ["このお知らせは承認待ちではなくなっていました（ほかの方が操作しました）。"] }, 409);
+    options.wake();
+    res.redirect(303, `/staff/notices/${notice.id}?done=${notice.scheduled_at ? "scheduled" : "approved"}`);
+  });
+
+  router.post("/staff/notices/:id/cancel", async (req, res) => {
+    const staff = req.staff!;
+    const notice = await findNotice(db, req.params.id);
+    if (!notice) return notFound(res, staff);
+    const cancelled = await db.transaction().execute(async (trx) => {
+      const done = await cancelNotice(trx, notice.id, staff.id);
+      if (done) await audit(trx, staff, "notice.cancel", { type: "notice", id: notice.id }, { from: notice.status });
+      return done;
+    });
+    if (!cancelled) return sendDetail(res, staff, notice.id, { errors: ["配信がすでに始まっているため、取り消せません。"] }, 409);
+    res.redirect(303, `/staff/notices/${notice.id}?done=cancelled`);
+  });
+
+  router.get("/staff/notices/:id/results", async (req, res) => {
+    const staff = req.staff!;
+    const notice = await findNotice(db, req.params.id);
+    if (!notice) return notFound(res, staff);
+    const body = resultsView(notice, await noticeResults(db, notice.id));
+    res.type("html").send(page({ title: `配信結果：${notice.title}`, staff, current: CURRENT, body }));
+  });
+  return router;
+
+  async function sendCompose(res: Response, staff: StaffPrincipal, values: ComposeValues, errors: string[], status: number) {
+    const audience: Audience = values.audience === "segment" ? { kind: "segment", segment: values.segment } : { kind: "all" };
+    const [segmentOptions, count] = await Promise.all([loadSegmentOptions(db), countRecipients(db, audience)]);
+    const body = composeForm({ staff, values, templates: options.templates, options: segmentOptions, count, errors, linksCounted: options.publicBaseUrl !== null });
+    res.status(status).set("Content-Security-Policy", PAGE_CSP).type("html").send(page({ title: "お知らせを作る", staff, current: CURRENT, body }));
+  }
+
+  async function sendDetail(res: Response, staff: StaffPrincipal, id: string, messages: { done?: string; errors: string[] }, status: number) {
+    const notice = (await findNotice(db, id))!;
+    const people = await db.selectFrom("staff_users").select(["id", "display_name"]).where("id", "in", [notice.created_by, notice.approved_by ?? notice.created_by]).execute();
+    const name = (staffId: string | null) => people.find((person) => person.id === staffId)?.display_name ?? null;
+    const audience = audienceOf(notice);
+    const [segmentOptions, count] = await Promise.all([loadSegmentOptions(db), countRecipients(db, audience)]);
+    const body = noticeDetail({
+      staff,
+      notice,
+      author: name(notice.created_by) ?? "—",
+      approver: name(notice.approved_by),
+      audience: audienceSummary(audience, segmentOptions),
+      count,
+      preview: messagePreview(notice.messages, accountName),
+      messages,
+    });
+    res.status(status).set("Content-Security-Policy", PAGE_CSP).type("html").send(page({ title: notice.title, staff, current: CURRENT, body }));
+  }
+}
+
+function auditDetail(audience: Audience, kind: string, scheduledAt: Date | null): Record<string, unknown> {
+  // Which conditions, not who: no personal data in the log.
+  return { kind, audience: audience.kind, ...(audience.kind === "segment" ? { segment: audience.segment } : {}), scheduled_at: scheduledAt };
+}
+
+function notFound(res: Response, staff: StaffPrincipal): void {
+  res.status(404).type("html").send(page({ title: "見つかりません", staff, current: CURRENT, body: html`<p>このお知らせは見つかりません。</p><p><a href="/staff/notices">一覧へ戻る</a></p>` }));
+}
+
