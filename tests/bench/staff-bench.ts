@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { createServer } from "node:net";
 import { fileURLToPath } from "node:url";
 import { Kysely, PostgresDialect, type CompiledQuery } from "kysely";
 import pg from "pg";
@@ -15,6 +14,7 @@ import { migrateToLatest } from "../../src/store/migrate.js";
 import { STAFF_PASSWORD, StaffClient } from "../support/staff-client.js";
 import { percentile } from "./load.js";
 import { BENCH_WORDS, generateStaffBenchData, REPORT_CATEGORY_LABELS, type BenchSize } from "./staff-bench-data.js";
+import { freePort } from "./free-port.js";
 
 // bench:staff — the staff console's inboxes and KPI dashboard at city scale in real Postgres:
 // 1,000,000 inquiries and 5,000,000 messages (BENCH_SCALE=0.1 for a tenth). Requests go through
@@ -71,16 +71,6 @@ async function prepareDatabase(): Promise<void> {
   console.log(`data generated in ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 async function startConsole(): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort();

@@ -2,13 +2,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createServer } from "node:net";
 import { cpus } from "node:os";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { closedLoop, openLoop, percentile, type RunResult } from "./load.js";
 import { baselineConversations, floorConversations, mixedConversations } from "./conversation-scripts.js";
 import { conversationLoad, RecordingLineApi, type ConversationLoadResult } from "./reply-latency.js";
+import { freePort } from "./free-port.js";
 
 // npm run bench:webhook — our webhook (signature, checks, durable inbox insert) against a bare
 // express + @line/bot-sdk handler that acks without storing, in the same run, on real Postgres.
@@ -36,16 +36,6 @@ const botNodeArgs = (process.env.BENCH_BOT_NODE_ARGS ?? "").split(/\s+/).filter(
 const children: ChildProcess[] = [];
 const stopping = new Set<ChildProcess>();
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
-}
 
 async function startChild(
   script: string,
