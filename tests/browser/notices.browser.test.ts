@@ -42,10 +42,10 @@ describe.runIf(browserTestsEnabled)(`notices in Chromium on ${database.name}`, (
   it("composes a segment notice, sees the count, is approved by another admin, and shows the results", async () => {
     const bot = await fixture.start({ env: { PUBLIC_BASE_URL: "https://line.example.jp" }, overrides: { noticeIntervalMs: 100 } });
     await addResidents(bot.store.db, [
-      { userId: residentId(1), following: true, profile: { residence: "city", school_district: "人吉東", town: "下林町", age_band: "30代", interests: ["events"] } },
-      { userId: residentId(2), following: true, profile: { residence: "city", school_district: "人吉西", town: "鍛冶屋町", age_band: "60代", interests: ["disaster", "events"] } },
-      { userId: residentId(3), following: true, profile: { residence: "outside", school_district: null, town: null, age_band: "20代", interests: ["relocation"] } },
-      { userId: residentId(4), following: false, profile: { residence: "city", school_district: "人吉東", town: "下林町", age_band: "30代", interests: ["events"] } },
+      { userId: residentId(1), following: true, profile: { residence: "city", school_district: "東校区", town: "下林町", age_band: "30s", interests: ["events"] } },
+      { userId: residentId(2), following: true, profile: { residence: "city", school_district: "西校区", town: "鍛冶屋町", age_band: "60s", interests: ["disaster", "events"] } },
+      { userId: residentId(3), following: true, profile: { residence: "outside", school_district: null, town: null, age_band: "20s", interests: ["relocation"] } },
+      { userId: residentId(4), following: false, profile: { residence: "city", school_district: "東校区", town: "下林町", age_band: "30s", interests: ["events"] } },
     ]);
     await addStaff(bot.store.db, { loginId: "tanaka", displayName: "田中 一郎", department: "企画政策課" });
     await addStaff(bot.store.db, { loginId: "suzuki", displayName: "鈴木 花子", department: "総務課", role: "admin" });

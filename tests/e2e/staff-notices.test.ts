@@ -29,18 +29,18 @@ describe.each(testDatabases)("notices in the staff console on $name", { timeout:
   it("composes a segment notice with a live count, is approved by another admin, and shows the delivery results", async () => {
     const bot = await fixture.start(options);
     await addResidents(bot.store.db, [
-      { userId: residentId(1), following: true, profile: { residence: "city", school_district: "人吉東", town: "下林町", age_band: "30代", interests: ["events"] } },
-      { userId: residentId(2), following: true, profile: { residence: "city", school_district: "人吉西", town: "鍛冶屋町", age_band: "60代", interests: ["disaster"] } },
-      { userId: residentId(3), following: true, profile: { residence: "outside", school_district: null, town: null, age_band: "30代", interests: ["events"] } },
-      { userId: residentId(4), following: false, profile: { residence: "city", school_district: "人吉東", town: "下林町", age_band: "30代", interests: ["events"] } },
+      { userId: residentId(1), following: true, profile: { residence: "city", school_district: "東校区", town: "下林町", age_band: "30s", interests: ["events"] } },
+      { userId: residentId(2), following: true, profile: { residence: "city", school_district: "西校区", town: "鍛冶屋町", age_band: "60s", interests: ["disaster"] } },
+      { userId: residentId(3), following: true, profile: { residence: "outside", school_district: null, town: null, age_band: "30s", interests: ["events"] } },
+      { userId: residentId(4), following: false, profile: { residence: "city", school_district: "東校区", town: "下林町", age_band: "30s", interests: ["events"] } },
     ]);
     const author = await signedIn(bot, "tanaka");
     const form = await author.request("/staff/notices/new");
     expect(form.status).toBe(200);
     // The options are the values residents chose (no seeds/profile.yaml here).
-    expect(form.text).toContain('value="人吉東"');
+    expect(form.text).toContain('value="東校区"');
     expect(form.text).toContain('value="下林町"');
-    const count = await author.request("/staff/api/notices/count?audience=segment&seg_residence=city&seg_school_district=人吉東&seg_school_district=人吉西");
+    const count = await author.request("/staff/api/notices/count?audience=segment&seg_residence=city&seg_school_district=東校区&seg_school_district=西校区");
     expect(await count.response.json()).toEqual({ count: 2 });
 
     const created = await author.post("/staff/notices/new", {
