@@ -1,5 +1,4 @@
 import { mkdir } from "node:fs/promises";
-import { PGlite, types } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./database.js";
@@ -31,6 +30,8 @@ export async function openStore(target: StoreTarget): Promise<Store> {
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: "postgres", close: () => db.destroy() };
   }
+  // Loaded only here: the embedded Postgres adds about 40 MB to a process that never uses it.
+  const { PGlite, types } = await import("@electric-sql/pglite");
   if (target.dataDir) await mkdir(target.dataDir, { recursive: true });
   const pglite = await PGlite.create({
     ...(target.dataDir ? { dataDir: target.dataDir } : {}),
