@@ -17,7 +17,7 @@ import { dropAbandonedReportPhotos, queueDueReminders } from "./flows/future-caf
 import { applyRetention } from "./staff/privacy/retention.js";
 import { createContentFetcher } from "./line/content-client.js";
 import { createLineSender } from "./line/line-client.js";
-import { createRichMenuApi } from "./line/rich-menu-client.js";
+import { createUserRichMenuApi } from "./line/user-rich-menu-client.js";
 import { createMenuSync, type MenuSyncOptions } from "./richmenu/user-menu-links.js";
 import { OutboundDispatcher, defaultDispatcherOptions, type DispatcherOptions } from "./line/outbound-dispatcher.js";
 import { Sweeper } from "./line/outbox-sweeper.js";
@@ -132,7 +132,7 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     "scheduled jobs",
   );
   // Per-user rich menus (受信設定): a short interval, as a resident has just asked for the change.
-  const syncMenus = createMenuSync(store.db, createRichMenuApi({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl }), log, overrides.menuSync);
+  const syncMenus = createMenuSync(store.db, createUserRichMenuApi({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl }), log, overrides.menuSync);
   const menus = new Sweeper(() => syncMenus(now()), overrides.menuSync?.intervalMs ?? 3_000, log, "rich menu sync");
   if (runsWorker) {
     worker = new InboxWorker(

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import { retryDelayMs } from "../inbox/backoff.js";
-import type { RichMenuApi } from "../line/rich-menu-client.js";
+import type { UserRichMenuApi } from "../line/user-rich-menu-client.js";
 import type { Logger } from "../logger.js";
 import type { Database } from "../store/database.js";
 
@@ -63,7 +63,7 @@ export interface MenuSyncResult {
 
 // The job: claims due rows, resolves each alias once per run, links or unlinks, and records
 // the outcome. An unknown alias is logged once per process, not at every run.
-export function createMenuSync(db: Kysely<Database>, api: RichMenuApi, log: Logger, options: Partial<MenuSyncOptions> = {}) {
+export function createMenuSync(db: Kysely<Database>, api: UserRichMenuApi, log: Logger, options: Partial<MenuSyncOptions> = {}) {
   const settings = { ...defaultMenuSyncOptions, ...options };
   const missingAliasesLogged = new Set<string>();
   return async function syncDueRichMenus(now: Date): Promise<MenuSyncResult> {
@@ -78,7 +78,7 @@ export function createMenuSync(db: Kysely<Database>, api: RichMenuApi, log: Logg
       )
       .returning(["user_id", "wanted_alias", "attempts"])
       .execute();
-    const aliases = new Map<string, Awaited<ReturnType<RichMenuApi["resolveAlias"]>>>();
+    const aliases = new Map<string, Awaited<ReturnType<UserRichMenuApi["resolveAlias"]>>>();
     for (const row of claimed) {
       const wanted = row.wanted_alias;
       let outcome;

@@ -5,16 +5,17 @@ import { outcomeOf, type SendOutcome } from "./line-client.js";
 // (GET /v2/bot/richmenu/alias/{richMenuAliasId}), link a menu to a user (POST
 // /v2/bot/user/{userId}/richmenu/{richMenuId}) and unlink it (DELETE /v2/bot/user/{userId}/richmenu),
 // after which the default menu applies. Each answer is read as a send is: done, retry later, or
-// rejected.
+// rejected. Deploying menus (src/line/rich-menu-api.ts) is a separate client on purpose: a deploy
+// stops at the first error, while these calls run in a job that retries what LINE may accept later.
 export type AliasLookup = { kind: "found"; richMenuId: string } | Exclude<SendOutcome, { kind: "sent" }>;
 
-export interface RichMenuApi {
+export interface UserRichMenuApi {
   resolveAlias(alias: string): Promise<AliasLookup>;
   link(userId: string, richMenuId: string): Promise<SendOutcome>;
   unlink(userId: string): Promise<SendOutcome>;
 }
 
-export function createRichMenuApi(options: { channelAccessToken: string; apiBaseUrl: string }): RichMenuApi {
+export function createUserRichMenuApi(options: { channelAccessToken: string; apiBaseUrl: string }): UserRichMenuApi {
   const client = new messagingApi.MessagingApiClient({ channelAccessToken: options.channelAccessToken, baseURL: options.apiBaseUrl });
   return {
     async resolveAlias(alias) {
