@@ -6,7 +6,7 @@ import type { BotTexts } from "../seeds/bot-texts.js";
 import { conversationWriteQuery } from "../store/conversations.js";
 import { recordBlock, recordFollow, recordFollowEvent, recordUserSeen } from "../store/line-users.js";
 import { eraseUnsentMessage, type IncomingMessage } from "../store/message-log.js";
-import { openResidentTurn } from "../store/resident-turn.js";
+import { openResidentTurn, type ResidentTurn } from "../store/resident-turn.js";
 import type { Router } from "../intents/router.js";
 import type { ConversationEngine, ConversationInput, EngineAnswer } from "../flows/conversation-engine.js";
 import { describeIncoming } from "./incoming-message.js";
@@ -15,8 +15,10 @@ import { textWithMenu } from "./replies.js";
 // One small function per event type; each writes its rows in the handler's transaction and
 // returns its answer for the outbox. Event types with nothing to do (join, beacon, …) are still
 // kept in the inbox and marked done. A message or a postback costs one round trip before the
-// answer (openResidentTurn: user seen, message logged, hand-off and conversation read); the
-// conversation change and the answer are written by the worker with the event's "done" mark.
+// answer (openResidentTurn: hand-off, conversation and follow state read); the user seen, the
+// message logged, the conversation change and the answer are written by the worker with the
+// event's "done" mark, so an answer that needs no other statement costs two round trips in all,
+// without BEGIN or COMMIT (deferred-begin.ts).
 export function createEventHandler(texts: BotTexts, router: Router, conversations: ConversationEngine): EventHandler {
   return async (context) => {
     const { event } = context;
@@ -98,9 +100,9 @@ async function onMessage(
   } else if (event.message.type === "image") input = { kind: "image", messageId: event.message.id, fallback };
 
   if (!to) return nothing;
-  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: logged } : null });
-  if (!input) return answer(context, [fallback], turn.followState);
-  return answered(context, to, await conversations.respond(context.trx, to, at, input, turn), turn.followState);
+  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: logged } : null }, userId ? context.resident : null);
+  if (!input) return withTurnWrites(answer(context, [fallback], turn.followState), turn);
+  return withTurnWrites(answered(context, to, await conversations.respond(context.trx, to, at, input, turn), turn.followState), turn);
 }
 
 async function onPostback(context: HandlerContext, event: webhook.PostbackEvent, conversations: ConversationEngine): Promise<HandledEvent> {
@@ -119,8 +121,13 @@ async function onPostback(context: HandlerContext, event: webhook.PostbackEvent,
       }
     : null;
   if (!to) return nothing;
-  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: logged } : null });
-  return answered(context, to, await conversations.respond(context.trx, to, at, { kind: "postback", data: event.postback.data }, turn), turn.followState);
+  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: logged } : null }, userId ? context.resident : null);
+  return withTurnWrites(answered(context, to, await conversations.respond(context.trx, to, at, { kind: "postback", data: event.postback.data }, turn), turn.followState), turn);
+}
+
+// The resident seen and their message logged, written with the answer (even when there is none).
+function withTurnWrites(handled: HandledEvent, turn: ResidentTurn): HandledEvent {
+  return { ...handled, writes: [...turn.writes, ...handled.writes] };
 }
 
 function answered(context: HandlerContext, to: string, result: EngineAnswer, followState: string | null): HandledEvent {

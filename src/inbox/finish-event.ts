@@ -2,6 +2,8 @@ import { sql, type Kysely } from "kysely";
 import type { Database, InboxEventRow } from "../store/database.js";
 import { outboundChunks, outboundStatement, type OutboundClaim, type SendableOutbound } from "../line/outbox.js";
 import { eventDoneQuery } from "./inbox-queries.js";
+import { executeStandalone } from "../store/deferred-begin.js";
+import { prepared } from "../store/prepared-statements.js";
 import type { HandledEvent } from "./inbox-worker.js";
 
 export interface FinishedEvent {
@@ -13,10 +15,15 @@ export interface FinishedEvent {
   pendingIds: string[];
 }
 
+// SQLSTATE of inbox_lease_lost() (db/migrations/0012_inbox_lease_check.ts).
+export const inboxLeaseLostCode = "IL001";
+
 // The end of an event's transaction in one statement, one round trip: the handler's deferred
 // writes (its conversation change), the answer into the outbox with its log rows, and the event
 // marked done while this worker still holds it. Data-modifying CTEs all run; none of them touches
-// a row another one does, so their order does not matter.
+// a row another one does, so their order does not matter. If the worker no longer holds the
+// event, the statement fails (inbox_lease_lost, SQLSTATE IL001) and none of it is written: this
+// statement is often the event's only write, run without a transaction (deferred-begin.ts).
 export async function finishEvent(
   trx: Kysely<Database>,
   row: InboxEventRow,
@@ -32,9 +39,12 @@ export async function finishEvent(
     sql`done as (${eventDoneQuery(trx, row).returning("webhook_event_id")})`,
   ];
   const ids = chunks.map((_, index) => sql`(select id from ${sql.raw(`o${index}`)})`);
-  const { rows } = await sql<{ done: number; ids: string[] | null }>`
-    with ${sql.join(statements)}
-    select (select count(*) from done)::int as done, ${ids.length > 0 ? sql`array[${sql.join(ids)}]::text[]` : sql`null::text[]`} as ids`.execute(trx);
+  const { rows } = await executeStandalone(
+    trx,
+    prepared(sql<{ done: number; ids: string[] | null }>`
+      with ${sql.join(statements)}
+      select case when exists (select 1 from done) then 1 else inbox_lease_lost(${row.webhook_event_id}) end as done, ${ids.length > 0 ? sql`array[${sql.join(ids)}]::text[]` : sql`null::text[]`} as ids`.compile(trx)),
+  );
   const result = rows[0]!;
   const outboundIds = result.ids ?? [];
   const written = chunks.map((chunk, index) => ({ ...chunk.row, id: outboundIds[index]! }));

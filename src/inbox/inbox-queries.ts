@@ -1,5 +1,10 @@
 import { sql, type Kysely } from "kysely";
 import type { Database, InboxEventRow } from "../store/database.js";
+import { prepared } from "../store/prepared-statements.js";
+import { residentStateColumns, type ResidentStateColumns } from "../store/resident-turn.js";
+
+// A claimed event, with its user's state read in the same statement (resident-turn.ts).
+export type ClaimedEvent = InboxEventRow & ResidentStateColumns;
 
 // Claims up to `limit` events that are due: pending ones whose backoff has passed, and ones whose
 // worker's lease expired (that worker crashed or hung). FOR UPDATE SKIP LOCKED lets several
@@ -11,8 +16,8 @@ export async function claimNextEvents(
   workerId: string,
   limit: number,
   leaseMs: number,
-): Promise<InboxEventRow[]> {
-  const result = await sql<InboxEventRow>`
+): Promise<ClaimedEvent[]> {
+  const result = await db.executeQuery(prepared(sql<ClaimedEvent>`
     update inbox_events
        set status = 'processing',
            attempts = attempts + 1,
@@ -31,7 +36,7 @@ export async function claimNextEvents(
         order by e.next_attempt_at
         limit ${limit}
         for update skip locked)
-    returning *`.execute(db);
+    returning *, ${residentStateColumns(sql.ref("inbox_events.user_id"))}`.compile(db)));
   return result.rows;
 }
 

@@ -2,12 +2,14 @@ import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import type { Kysely, OperationNodeSource, Transaction } from "kysely";
 import type { Logger } from "../logger.js";
-import type { Database, InboxEventRow } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import { residentStateOf, type ResidentState } from "../store/resident-turn.js";
 import type { WebhookEvent } from "../line/webhook-body.js";
 import type { OutboundClaim, OutboundDraft, SendableOutbound } from "../line/outbox.js";
 import { retryDelayMs } from "./backoff.js";
-import { finishEvent } from "./finish-event.js";
-import { claimNextEvents, markEventFailedAttempt } from "./inbox-queries.js";
+import { finishEvent, inboxLeaseLostCode } from "./finish-event.js";
+import { deferredTransaction } from "../store/deferred-begin.js";
+import { claimNextEvents, markEventFailedAttempt, type ClaimedEvent } from "./inbox-queries.js";
 
 // What a handler gets: the event, a transaction to write in (and only that: on the embedded
 // database another query outside it would wait for the transaction forever), and a logger that
@@ -16,6 +18,8 @@ export interface HandlerContext {
   trx: Transaction<Database>;
   event: WebhookEvent;
   receivedAt: Date;
+  // The state of the event's user, read with its claim (null for an event without a user).
+  resident: ResidentState | null;
   log: Logger;
 }
 
@@ -42,6 +46,9 @@ export interface InboxWorkerOptions {
   batchSize: number;
   // Most events handled at once (each holds a database connection while in its transaction).
   concurrency: number;
+  // Most answers being sent at once after their commit (they hold no connection, but bound what
+  // a slow LINE API can pile up here).
+  maxSending: number;
   leaseMs: number;
   maxAttempts: number;
   pollIntervalMs: number;
@@ -55,6 +62,7 @@ export const defaultWorkerOptions = (): InboxWorkerOptions => ({
   workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
   batchSize: 20,
   concurrency: 8,
+  maxSending: 64,
   leaseMs: 60_000,
   maxAttempts: 5,
   pollIntervalMs: 1_000,
@@ -76,7 +84,10 @@ export class InboxWorker {
   #loop: Promise<void> | null = null;
   #wakeUp: (() => void) | null = null;
   #woken = false;
+  // Events in their transaction (each holds a connection), and committed ones whose answer is
+  // still being sent.
   #inFlight = 0;
+  #sending = 0;
   readonly #events = new Set<Promise<void>>();
   // The last unfinished event (answer sent) of each user handled here.
   readonly #userTails = new Map<string, Promise<void>>();
@@ -113,6 +124,23 @@ export class InboxWorker {
     this.#wakeUp?.();
   }
 
+  // How many events the webhook in this process may store already claimed for this worker
+  // (inbox-writer.ts): what its free slots allow.
+  freeSlots(): number {
+    if (!this.#running) return 0;
+    return Math.max(0, Math.min(this.options.concurrency - this.#inFlight, this.options.maxSending - this.#sending - this.#inFlight));
+  }
+
+  // An event of this user is being handled here: a new one of theirs must wait its turn.
+  handling(userId: string): boolean {
+    return this.#userTails.has(userId);
+  }
+
+  // Events the webhook stored already claimed for this worker: handle them as if claimed here.
+  adopt(rows: ClaimedEvent[]): void {
+    for (const row of rows) void this.#start(row);
+  }
+
   // The webhook in this process stored events of these users: claim them now.
   noticeStored(userIds: (string | null)[]): void {
     for (const userId of userIds) if (userId !== null && this.#userTails.has(userId)) this.#usersWaiting.add(userId);
@@ -129,7 +157,7 @@ export class InboxWorker {
   async #run(): Promise<void> {
     while (this.#running) {
       this.#woken = false;
-      const limit = Math.min(this.options.batchSize, this.options.concurrency - this.#inFlight);
+      const limit = Math.min(this.options.batchSize, this.freeSlots());
       if (limit > 0) {
         let claimed = 0;
         try {
@@ -149,16 +177,27 @@ export class InboxWorker {
     }
   }
 
-  // Handles one claimed event, after the user's previous one here, and sends its answer.
-  #start(row: InboxEventRow): Promise<void> {
+  // Handles one claimed event, after the user's previous one here, and sends its answer. Its slot
+  // is freed at commit: the answer is sent without holding one.
+  #start(row: ClaimedEvent): Promise<void> {
     this.#inFlight += 1;
+    let phase: "transaction" | "sending" | "ended" = "transaction";
+    const committed = () => {
+      if (phase !== "transaction") return;
+      phase = "sending";
+      this.#inFlight -= 1;
+      this.#sending += 1;
+      if (this.#moreDue) this.wake();
+    };
     const userId = row.user_id;
     const previous = userId === null ? undefined : this.#userTails.get(userId);
     const run = (previous ?? Promise.resolve())
-      .then(() => this.#process(row))
+      .then(() => this.#process(row, committed))
       .catch((error: unknown) => this.log.error({ err: error, eventId: row.webhook_event_id }, "inbox worker failed on an event; its lease will expire and it will be retried"));
     const finished = run.finally(() => {
-      this.#inFlight -= 1;
+      if (phase === "transaction") this.#inFlight -= 1;
+      else this.#sending -= 1;
+      phase = "ended";
       this.#events.delete(finished);
       let wake = this.#moreDue;
       if (userId !== null && this.#userTails.get(userId) === finished) {
@@ -186,7 +225,7 @@ export class InboxWorker {
     });
   }
 
-  async #process(row: InboxEventRow): Promise<void> {
+  async #process(row: ClaimedEvent, committed: () => void): Promise<void> {
     const log = this.log.child({ eventId: row.webhook_event_id, eventType: row.event_type, attempt: row.attempts });
     if (row.attempts > this.options.maxAttempts) {
       await markEventFailedAttempt(this.db, row, row.last_error ?? "lease expired too many times (worker crashed while handling?)", null);
@@ -195,19 +234,22 @@ export class InboxWorker {
     }
     let finished: { claimed: SendableOutbound[]; pendingIds: string[] };
     try {
-      finished = await this.db.transaction().execute(async (trx) => {
+      // BEGIN only if the handler runs a statement of its own (most do not): see deferred-begin.ts.
+      finished = await deferredTransaction(this.db, async (trx) => {
         const handled = await this.handle({
           trx,
           event: row.payload as unknown as WebhookEvent,
           receivedAt: new Date(row.received_at),
+          resident: row.user_id === null ? null : residentStateOf(row),
           log,
         });
+        // Alone, without BEGIN, when the handler ran no statement in the transaction.
         const result = await finishEvent(trx, row, handled, this.options.sendAs ?? null);
         if (!result.done) throw new LeaseLostError("lease lost: another worker took this event");
         return result;
       });
     } catch (error) {
-      if (error instanceof LeaseLostError) {
+      if (error instanceof LeaseLostError || (error as { code?: unknown } | null)?.code === inboxLeaseLostCode) {
         log.warn("event handled by another worker after this one's lease expired; changes rolled back");
         return;
       }
@@ -219,6 +261,7 @@ export class InboxWorker {
       log.error({ err: error, retryInMs }, finalAttempt ? "event handling failed for the last time" : "event handling failed; will retry");
       return;
     }
+    committed();
     log.info("event handled");
     await this.afterCommit(finished.claimed, finished.pendingIds).catch((error) =>
       log.error({ err: error }, "sending after commit failed; the outbox sweep will retry"),

@@ -1,7 +1,24 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely } from "kysely";
 import type { Database, NewInboxEvent } from "../store/database.js";
+import { residentStateColumns } from "../store/resident-turn.js";
+import type { ClaimedEvent } from "./inbox-queries.js";
 import type { WebhookEvent } from "../line/webhook-body.js";
 import { userIdOf } from "../line/webhook-body.js";
+import { prepared } from "../store/prepared-statements.js";
+
+// Inserts of up to this many events are prepared statements (one text per row count).
+const preparedUpTo = 8;
+
+// The worker of this process, which can take events as they are stored instead of claiming them
+// in a query of its own afterwards (inbox-worker.ts).
+export interface InboxClaimer {
+  workerId: string;
+  leaseMs: number;
+  freeSlots(): number;
+  // An event of this user is being handled: their new one must wait its turn.
+  handling(userId: string): boolean;
+  adopt(rows: ClaimedEvent[]): void;
+}
 
 interface PendingWrite {
   rows: NewInboxEvent[];
@@ -22,8 +39,11 @@ export class InboxWriter {
 
   constructor(
     private readonly db: Kysely<Database>,
-    // Told the users whose events were just stored (null: an event without a user).
+    // Told the users whose events were just stored and left for a claim (null: an event without a user).
     private readonly onStored: (userIds: (string | null)[]) => void = () => {},
+    // Takes events already claimed, in the same statement that stores them (one round trip less
+    // per event); null: every event is stored pending.
+    private readonly claimer: InboxClaimer | null = null,
     private readonly options: { maxRowsPerInsert: number; maxConcurrentInserts: number } = {
       maxRowsPerInsert: 500,
       maxConcurrentInserts: 1,
@@ -65,19 +85,78 @@ export class InboxWriter {
   async #insert(group: PendingWrite[]): Promise<void> {
     const unique = new Map<string, NewInboxEvent>();
     for (const write of group) for (const row of write.rows) unique.set(row.webhook_event_id, row);
+    const rows = [...unique.values()];
+    let claimed: ClaimedEvent[] = [];
     try {
-      await this.db
-        .insertInto("inbox_events")
-        .values([...unique.values()])
-        .onConflict((conflict) => conflict.column("webhook_event_id").doNothing())
-        .execute();
+      claimed = await this.#store(rows);
     } catch (error) {
       for (const write of group) write.reject(error);
       return;
     }
     for (const write of group) write.resolve();
-    this.onStored([...unique.values()].map((row) => row.user_id ?? null));
+    if (claimed.length > 0) this.claimer!.adopt(claimed);
+    const taken = new Set(claimed.map((row) => row.webhook_event_id));
+    const left = rows.filter((row) => !taken.has(row.webhook_event_id));
+    if (left.length > 0) this.onStored(left.map((row) => row.user_id ?? null));
   }
+
+  // Stores the rows (a duplicate or redelivery is a no-op) and returns those stored claimed.
+  async #store(rows: NewInboxEvent[]): Promise<ClaimedEvent[]> {
+    const claimable = this.claimer ? chooseClaimable(rows, this.claimer) : new Set<string>();
+    if (claimable.size === 0) {
+      const insert = this.db
+        .insertInto("inbox_events")
+        .values(rows)
+        .onConflict((conflict) => conflict.column("webhook_event_id").doNothing())
+        .compile();
+      await this.db.executeQuery(rows.length <= preparedUpTo ? prepared(insert) : insert);
+      return [];
+    }
+    const { workerId, leaseMs } = this.claimer!;
+    // An event is stored claimed, as claimNextEvents would claim it, only if its user has no
+    // unfinished event in the database (one resident's events are handled in order).
+    const values = rows.map(
+      (row, index) =>
+        sql`(${row.webhook_event_id}::text, ${row.event_type}::text, ${row.user_id ?? null}::text, ${row.payload}::jsonb, ${row.event_time}::timestamptz, ${row.is_redelivery ?? false}::boolean, ${row.received_at ?? new Date()}::timestamptz, ${claimable.has(row.webhook_event_id)}::boolean, ${index}::int)`,
+    );
+    const insert = sql<ClaimedEvent>`
+      insert into inbox_events (webhook_event_id, event_type, user_id, payload, event_time, is_redelivery, received_at, status, attempts, claimed_by, lease_expires_at)
+      select v.id, v.type, v.user_id, v.payload, v.event_time, v.is_redelivery, v.received_at,
+             case when c.claim then 'processing' else 'pending' end,
+             case when c.claim then 1 else 0 end,
+             case when c.claim then ${workerId}::text end,
+             case when c.claim then now() + ${leaseMs} * interval '1 millisecond' end
+        from (values ${sql.join(values)}) as v (id, type, user_id, payload, event_time, is_redelivery, received_at, claimable, position)
+        cross join lateral (
+          select v.claimable and not exists (
+            select 1 from inbox_events open
+             where open.user_id = v.user_id and open.status in ('pending', 'processing')) as claim) as c
+       order by v.position
+      on conflict (webhook_event_id) do nothing
+      returning *, ${residentStateColumns(sql.ref("inbox_events.user_id"))}`.compile(this.db);
+    const { rows: stored } = await this.db.executeQuery(rows.length <= preparedUpTo ? prepared(insert) : insert);
+    return stored.filter((row) => row.status === "processing" && row.claimed_by === workerId);
+  }
+}
+
+// At most the worker's free slots, and per user only their first event of the group, unless one
+// of theirs is being handled already.
+function chooseClaimable(rows: NewInboxEvent[], claimer: InboxClaimer): Set<string> {
+  const chosen = new Set<string>();
+  const users = new Set<string>();
+  let free = claimer.freeSlots();
+  for (const row of rows) {
+    if (free <= 0) break;
+    const userId = row.user_id ?? null;
+    if (userId !== null) {
+      if (users.has(userId)) continue;
+      users.add(userId);
+      if (claimer.handling(userId)) continue;
+    }
+    chosen.add(row.webhook_event_id);
+    free -= 1;
+  }
+  return chosen;
 }
 
 export function inboxRowOf(event: WebhookEvent, receivedAt: Date): NewInboxEvent {

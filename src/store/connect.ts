@@ -3,6 +3,8 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { Database } from "./database.js";
 import { PGliteDialect } from "./pglite-dialect.js";
+import { deferringDialect } from "./deferred-begin.js";
+import { prepareMarkedStatements } from "./prepared-statements.js";
 
 export interface Store {
   db: Kysely<Database>;
@@ -11,7 +13,8 @@ export interface Store {
 }
 
 export type StoreTarget =
-  | { kind: "postgres"; url: string; schema?: string; poolSize?: number }
+  // settings: server settings for every connection (SET name = value), e.g. statement_timeout.
+  | { kind: "postgres"; url: string; schema?: string; poolSize?: number; settings?: Record<string, string> }
   | { kind: "pglite"; dataDir?: string };
 
 // int8 and numeric come back as strings on both drivers, so no value is silently rounded and
@@ -25,9 +28,12 @@ export async function openStore(target: StoreTarget): Promise<Store> {
       max: target.poolSize ?? 10,
       // No JIT: the console's searches are short OLTP queries whose cost estimates (a walk of the
       // newest cases that stops early) pass JIT's threshold, and compiling costs 100+ ms each time.
-      options: `-c jit=off${target.schema ? ` -c search_path=${target.schema}` : ""}`,
+      options: Object.entries({ jit: "off", ...(target.schema ? { search_path: target.schema } : {}), ...target.settings })
+        .map(([name, value]) => `-c ${name}=${value}`)
+        .join(" "),
     });
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    prepareMarkedStatements(pool);
+    const db = new Kysely<Database>({ dialect: deferringDialect(new PostgresDialect({ pool })) });
     return { db, kind: "postgres", close: () => db.destroy() };
   }
   // Loaded only here: the embedded Postgres adds about 40 MB to a process that never uses it.
@@ -37,7 +43,7 @@ export async function openStore(target: StoreTarget): Promise<Store> {
     ...(target.dataDir ? { dataDir: target.dataDir } : {}),
     parsers: { [types.INT8]: (value: string) => value },
   });
-  const db = new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  const db = new Kysely<Database>({ dialect: deferringDialect(new PGliteDialect(pglite)) });
   return {
     db,
     kind: "pglite",

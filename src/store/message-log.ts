@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "./database.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -37,7 +37,9 @@ export function incomingMessageQuery(db: Db, message: IncomingMessage) {
       line_message_id: message.lineMessageId,
       created_at: message.at,
     })
-    .onConflict((conflict) => conflict.column("inbox_event_id").where("direction", "=", "in").doNothing());
+    // The partial unique index's predicate as a literal, not a parameter: Postgres must see that
+    // it matches the index also in a prepared statement's generic plan (prepared-statements.ts).
+    .onConflict((conflict) => conflict.column("inbox_event_id").where(sql<boolean>`direction = 'in'`).doNothing());
 }
 
 // The resident took a message back (LINE's unsend event): keep the row, drop what it said.

@@ -6,6 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { RunningBot } from "../../src/bot.js";
 import { InboxWorker, defaultWorkerOptions } from "../../src/inbox/inbox-worker.js";
 import { claimNextEvents } from "../../src/inbox/inbox-queries.js";
+import { finishEvent, inboxLeaseLostCode } from "../../src/inbox/finish-event.js";
+import { deferredTransaction } from "../../src/store/deferred-begin.js";
+import { conversationWriteQuery } from "../../src/store/conversations.js";
 import { createEventHandler } from "../../src/events/handle-event.js";
 import { createConversationEngine } from "../../src/flows/conversation-engine.js";
 import { loadFlowTexts } from "../../src/flows/flow-texts.js";
@@ -85,6 +88,35 @@ describe.each(testDatabases)("durable inbox on $name", (database) => {
     expect(lineApi.to("/v2/bot/message/reply")).toHaveLength(1);
     const incoming = await restarted.store.db.selectFrom("messages").select("id").where("direction", "=", "in").execute();
     expect(incoming).toHaveLength(1);
+  });
+
+  it("writes nothing for a worker whose lease ran out, also when its finishing statement runs alone", async () => {
+    const webOnly = await start({ APP_ROLE: "web" });
+    const userId = newUserId();
+    await sendEvents(webOnly.url, [events.text(userId, "こんにちは")]);
+    const db = webOnly.store.db;
+    // A slow worker claims the event with a short lease; another takes it once the lease ran out.
+    const [stale] = await claimNextEvents(db, "slow-worker", 10, 1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const [taken] = await claimNextEvents(db, "taker", 10, 60_000);
+    expect(taken).toMatchObject({ webhook_event_id: stale!.webhook_event_id, attempts: 2, claimed_by: "taker" });
+    // The slow worker finishes in the usual deferred transaction, its only statement the finishing
+    // one (a conversation change and an answer): it fails and leaves nothing behind.
+    const finishing = deferredTransaction(db, (trx) =>
+      finishEvent(
+        trx,
+        stale!,
+        {
+          writes: [conversationWriteQuery(trx, userId, { kind: "save", state: { flow: "report", step: "category", data: {} }, at: new Date() })],
+          outbound: { to: userId, messages: [{ type: "text", text: "遅れた答え" }], inboxEventId: stale!.webhook_event_id, replyToken: null },
+        },
+        { workerId: "slow-worker", leaseMs: 30_000 },
+      ),
+    );
+    await expect(finishing).rejects.toMatchObject({ code: inboxLeaseLostCode });
+    expect(await db.selectFrom("conversations").selectAll().execute()).toEqual([]);
+    expect(await db.selectFrom("outbound_messages").selectAll().execute()).toEqual([]);
+    expect(await db.selectFrom("inbox_events").select(["status", "claimed_by"]).execute()).toEqual([{ status: "processing", claimed_by: "taker" }]);
   });
 
   it("sends, once its lease expires, an answer whose process died between commit and sending it", async () => {
