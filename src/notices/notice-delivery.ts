@@ -8,7 +8,7 @@ import { audienceOf, claimDueNotice, finishNotice, LeaseLost, lockOwnedNotice, n
 import type { NoticeSender } from "./notice-sender.js";
 import { quotaRefusal } from "./quota.js";
 import { LINE_RATE_LIMITS, waitForSlot, type RateLimit } from "./rate-limiter.js";
-import { countRecipients, recipientPage } from "./segments.js";
+import { countRecipients, planMulticastBatches } from "./segments.js";
 
 // LINE's multicast takes at most 500 user IDs per request (MulticastRequest.to, maxItems: 500;
 // https://developers.line.biz/en/reference/messaging-api/#send-multicast-message).
@@ -18,8 +18,11 @@ export interface NoticeDeliveryOptions {
   workerId: string;
   leaseMs: number;
   batchSize: number;
-  // Batches in flight at once; the shared rate limiter, not this, sets the pace.
+  // Batches in flight at once; the shared rate limiter, not this, sets the pace. Enough that the
+  // limit is reached even when LINE takes 80 ms to answer (200 requests/s × 0.08 s = 16).
   concurrency: number;
+  // Batches written down ahead of sending, at most (one statement writes this many).
+  planAhead: number;
   maxAttempts: number;
   backoff: (attempt: number) => number;
   limits: { multicast: RateLimit; broadcast: RateLimit };
@@ -29,7 +32,8 @@ export const defaultNoticeDeliveryOptions = (workerId: string): NoticeDeliveryOp
   workerId,
   leaseMs: 30_000,
   batchSize: MULTICAST_MAX_RECIPIENTS,
-  concurrency: 8,
+  concurrency: 16,
+  planAhead: 32,
   maxAttempts: 8,
   backoff: (attempt) => retryDelayMs(attempt, { baseMs: 1_000, maxMs: 60_000 }),
   limits: LINE_RATE_LIMITS,
@@ -80,13 +84,11 @@ export class NoticeDelivery {
       let planning = !notice.planning_done;
       for (;;) {
         if (stop.aborted) return;
-        // Sends the stored batches not yet sent while the next ones are written down.
-        const batches = await openBatches(this.db, notice.id, this.options.concurrency);
-        const sending = Promise.all(batches.map((batch) => this.#sendBatch(batch, messages, stop)));
-        const planned = planning ? await this.#planNext(notice) : 0;
-        planning = planned > 0;
-        await sending;
-        if (batches.length === 0 && planned === 0) break;
+        // First the stored batches not yet sent (a resumed delivery's), then those written down
+        // while these go out, until every recipient has a batch and every batch went.
+        const stored = await openBatches(this.db, notice.id, this.options.planAhead);
+        if (stored.length === 0 && !planning) break;
+        planning = await this.#pipeline(notice, stored, planning, (batch) => this.#sendBatch(batch, messages, stop), stop);
       }
       if (stop.aborted) return;
       await finishNotice(this.db, notice.id, this.options.workerId, null);
@@ -106,45 +108,79 @@ export class NoticeDelivery {
   async #refusalBeforeStart(notice: NoticeRow): Promise<string | null> {
     const started = await this.db.selectFrom("notice_batches").select("id").where("notice_id", "=", notice.id).limit(1).executeTakeFirst();
     if (started || notice.planning_done) return null;
-    const recipients = await countRecipients(this.db, audienceOf(notice));
+    // Counted while LINE is asked for the quota: both before the first batch, neither waits for the other.
+    const [recipients, quota] = await Promise.all([countRecipients(this.db, audienceOf(notice)), this.sender.quota()]);
     if (recipients === 0) return "配信先に当てはまる方が0人でした（その間にブロックされたか、受信設定が変わったためです）。何も送っていません。";
-    return quotaRefusal(await this.sender.quota(), recipients);
+    return quotaRefusal(quota, recipients);
   }
 
-  // Writes the next batches (up to `concurrency`) with fresh retry keys, and the cursor, in one
-  // transaction; returns how many it wrote (0: every recipient has a batch).
-  async #planNext(notice: NoticeRow): Promise<number> {
+  // Sends `queue` and the batches planned meanwhile, `concurrency` at a time with no pause between
+  // them: the next batches are written down (planNext) whenever fewer than `planAhead` wait, and
+  // are handed to the senders as written, without reading them back. The first plan is one batch
+  // per sender, so that sending starts as soon as possible. Returns whether planning is still to go on (false: done).
+  async #pipeline(notice: NoticeRow, queue: NoticeBatchRow[], planning: boolean, send: (batch: NoticeBatchRow) => Promise<void>, stop: AbortSignal): Promise<boolean> {
+    let planner: Promise<void> | null = null;
+    let size = this.options.concurrency;
+    const refill = () => {
+      if (!planning || planner || queue.length >= this.options.planAhead || stop.aborted) return;
+      const current: Promise<void> = this.#planNext(notice, size)
+        .then((written) => {
+          queue.push(...written);
+          planning = written.length > 0;
+        })
+        .finally(() => {
+          if (planner === current) planner = null;
+        });
+      // A failure reaches the lanes that wait for it; this only keeps it from being unhandled.
+      current.catch(() => {});
+      planner = current;
+      size = this.options.planAhead;
+    };
+    const lane = async () => {
+      for (;;) {
+        refill();
+        const batch = queue.shift();
+        if (batch) await send(batch);
+        else if (planner) await planner;
+        else return;
+        if (stop.aborted) return;
+      }
+    };
+    await Promise.all(Array.from({ length: this.options.concurrency }, lane));
+    return planning;
+  }
+
+  // Writes the next batches (up to `count`) with fresh retry keys, and the cursor, in one
+  // transaction; returns them (none: every recipient has a batch).
+  async #planNext(notice: NoticeRow, count: number): Promise<NoticeBatchRow[]> {
     return this.db.transaction().execute(async (trx) => {
       const owned = await lockOwnedNotice(trx, notice.id, this.options.workerId);
-      if (owned.planning_done) return 0;
+      if (owned.planning_done) return [];
       const seq = await nextSeq(trx, notice.id);
       if (notice.audience === "all") {
         const friends = await countRecipients(trx, { kind: "all" });
-        await trx
+        const batch = await trx
           .insertInto("notice_batches")
           .values({ notice_id: notice.id, seq, method: "broadcast", retry_key: randomUUID(), recipients: null, recipient_count: friends })
-          .execute();
+          .returningAll()
+          .executeTakeFirstOrThrow();
         await trx.updateTable("notices").set({ planning_done: true }).where("id", "=", notice.id).execute();
-        return 1;
+        return [batch];
       }
-      const audience = audienceOf(notice);
-      let after = owned.planned_through;
-      let written = 0;
-      let done = false;
-      while (written < this.options.concurrency && !done) {
-        const page = await recipientPage(trx, audience, after, this.options.batchSize);
-        if (page.length > 0) {
-          await trx
-            .insertInto("notice_batches")
-            .values({ notice_id: notice.id, seq: seq + written, method: "multicast", retry_key: randomUUID(), recipients: page, recipient_count: page.length })
-            .execute();
-          written += 1;
-          after = page.at(-1)!;
-        }
-        done = page.length < this.options.batchSize;
-      }
-      await trx.updateTable("notices").set({ planned_through: after, planning_done: done }).where("id", "=", notice.id).execute();
-      return written;
+      const planned = await planMulticastBatches(trx, {
+        noticeId: notice.id,
+        audience: audienceOf(notice),
+        after: owned.planned_through,
+        firstSeq: seq,
+        batchSize: this.options.batchSize,
+        batches: count,
+      });
+      await trx
+        .updateTable("notices")
+        .set({ planned_through: planned.last ?? owned.planned_through, planning_done: planned.exhausted })
+        .where("id", "=", notice.id)
+        .execute();
+      return planned.written;
     });
   }
 

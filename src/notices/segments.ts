@@ -1,6 +1,6 @@
 import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
 import { z } from "zod";
-import type { Database } from "../store/database.js";
+import type { Database, NoticeBatchRow } from "../store/database.js";
 
 // Who a notice goes to. "all" is every friend (LINE's broadcast); a segment is a choice of profile
 // values (受信設定): the values chosen within one field are OR-ed, the fields are AND-ed, and only
@@ -53,11 +53,44 @@ export async function countRecipients(db: Kysely<Database>, audience: Audience):
 // The next `limit` recipients after `after` in user_id order: a keyset cursor, so a delivery holds
 // one page in memory whatever the audience size, and resumes from the last id it wrote down.
 export async function recipientPage(db: Kysely<Database>, audience: Audience, after: string | null, limit: number): Promise<string[]> {
+  const rows = await recipientPageQuery(db, audience, after, limit).execute();
+  return rows.map((row) => row.user_id);
+}
+
+function recipientPageQuery(db: Kysely<Database>, audience: Audience, after: string | null, limit: number) {
   let query = recipientsOf(db, audience).select("line_users.user_id as user_id");
   if (after !== null) query = query.where("line_users.user_id", ">", after);
   // The same bound on the profile side lets a merge join start both index scans at the cursor
   // instead of reading every profile before it (each page would cost more than the last).
   if (after !== null && audience.kind === "segment") query = query.where(sql.ref("resident_profiles.user_id"), ">", after);
-  const rows = await query.orderBy("line_users.user_id").limit(limit).execute();
-  return rows.map((row) => (row as { user_id: string }).user_id);
+  return query.orderBy("line_users.user_id").limit(limit) as unknown as SelectQueryBuilder<Database, "line_users", { user_id: string }>;
+}
+
+// Writes the next pages of recipients after `after` as multicast batches of `batchSize`, at most
+// `batches` of them, numbered from `firstSeq`, each with a fresh retry key, in one statement.
+// Returns the batches written (their recipients as JSON, which parses much faster than a text[]),
+// the last recipient written (the cursor to go on from) and whether the audience is exhausted.
+export async function planMulticastBatches(
+  trx: Kysely<Database>,
+  plan: { noticeId: string; audience: Audience; after: string | null; firstSeq: number; batchSize: number; batches: number },
+): Promise<{ written: NoticeBatchRow[]; last: string | null; exhausted: boolean }> {
+  const wanted = plan.batchSize * plan.batches;
+  const page = recipientPageQuery(trx, plan.audience, plan.after, wanted);
+  const { rows } = await sql<{ written: NoticeBatchRow[] | null; last: string | null; recipients: number }>`
+    with page as (${page}),
+    numbered as (select user_id, (row_number() over (order by user_id) - 1) / ${plan.batchSize} as n from page),
+    written as (
+      insert into notice_batches (notice_id, seq, method, retry_key, recipients, recipient_count)
+      select ${plan.noticeId}, (${plan.firstSeq} + n)::int, 'multicast', gen_random_uuid(), array_agg(user_id order by user_id), count(*)::int
+        from numbered
+       group by n
+      returning *)
+    select (select json_agg(json_build_object(
+              'id', id::text, 'notice_id', notice_id::text, 'seq', seq, 'method', method, 'retry_key', retry_key,
+              'recipients', recipients, 'recipient_count', recipient_count, 'status', status, 'attempts', attempts,
+              'last_status', last_status, 'last_error', last_error, 'created_at', created_at, 'sent_at', sent_at) order by seq)
+              from written) as written, (select max(user_id) from page) as last, (select count(*) from page)::int as recipients`.execute(trx);
+  const row = rows[0]!;
+  const written = (row.written ?? []).map((batch) => ({ ...batch, created_at: new Date(batch.created_at), sent_at: null }));
+  return { written, last: row.last, exhausted: row.recipients < wanted };
 }
