@@ -34,15 +34,15 @@ const SURVEY_LINK = /^\/survey\s+([a-z0-9][a-z0-9-]{0,80})\s*$/i;
 // An interruption must be this sure of a different intent; less sure text is re-asked instead.
 const INTERRUPTION_CONFIDENCE = 0.6;
 
-// What the engine needs to know of the resident, read by the caller (resident-turn.ts) together with
-// the event's own writes.
+// What the engine needs to know of the resident, read with the claim of their event
+// (resident-turn.ts).
 export interface TurnState {
   openHandoff: boolean;
   conversation: ConversationState | null;
 }
 
 // The answer, and the change to the resident's conversation (null: none) for the caller to write
-// with the rest of the event's writes, in the same transaction.
+// with the rest of the event's writes, in the statement that finishes the event.
 export interface EngineAnswer {
   messages: messagingApi.Message[];
   conversation: ConversationWrite | null;
