@@ -6,7 +6,7 @@ import { openStore, type Store, type StoreTarget } from "./store/connect.js";
 import { migrateToLatest } from "./store/migrate.js";
 import { seedIfEmpty } from "./seeds/seed-if-empty.js";
 import { loadBotTexts } from "./seeds/bot-texts.js";
-import { InboxWriter, type InboxClaimer } from "./inbox/inbox-writer.js";
+import { InboxWriter } from "./inbox/inbox-writer.js";
 import { InboxWorker, defaultWorkerOptions, type InboxWorkerOptions } from "./inbox/inbox-worker.js";
 import { createEventHandler } from "./events/handle-event.js";
 import { loadRouterData } from "./intents/load-router-data.js";
@@ -83,7 +83,6 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   const useStandIn = config.localMode && !config.line.apiBaseUrlIsExplicit;
   const captured = config.devChat || useStandIn ? new CapturedRequests() : null;
 
-  let worker: InboxWorker | null = null;
   // The local stand-in for the LINE API listens on a loopback port of its own: the SDK resolves
   // "/v2/bot/..." against the host, so it cannot live under a path of the main app.
   const standIn = useStandIn && captured ? await startStandIn(config.line.channelAccessToken, captured) : null;
@@ -105,18 +104,21 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   });
   // Answers are written claimed by this process's dispatcher and sent by it right after commit.
   const workerOptions = { ...defaults, sendAs: { workerId: dispatcher.options.workerId, leaseMs: dispatcher.options.leaseMs }, ...overrides.worker };
-  // With a worker in this process, the webhook stores events already claimed for it while it has
-  // room (no claim query of its own); otherwise they wait pending for any worker.
-  const claimer: InboxClaimer | null = runsWorker
-    ? {
-        workerId: workerOptions.workerId,
-        leaseMs: workerOptions.leaseMs,
-        freeSlots: () => worker?.freeSlots() ?? 0,
-        handling: (userId) => worker?.handling(userId) ?? false,
-        adopt: (rows) => worker?.adopt(rows),
-      }
+  const worker = runsWorker
+    ? new InboxWorker(
+        store.db,
+        createEventHandler(texts, router, conversations),
+        async (claimed, pendingIds) => {
+          await Promise.all([dispatcher.sendClaimed(claimed), dispatcher.deliver(pendingIds)]);
+        },
+        log,
+        workerOptions,
+      )
     : null;
-  const inbox = servesWebhook ? new InboxWriter(store.db, (userIds) => worker?.noticeStored(userIds), claimer) : null;
+  // With a worker in this process, the webhook stores events already claimed for it while it has
+  // room (no claim query of its own) and tells it of the others; otherwise they wait pending for
+  // any worker.
+  const inbox = servesWebhook ? new InboxWriter(store.db, worker) : null;
   const app = buildApp({
     db: store.db,
     log,
@@ -145,16 +147,7 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   // Per-user rich menus (受信設定): a short interval, as a resident has just asked for the change.
   const syncMenus = createMenuSync(store.db, createUserRichMenuApi({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl }), log, overrides.menuSync);
   const menus = new Sweeper(() => syncMenus(now()), overrides.menuSync?.intervalMs ?? 3_000, log, "rich menu sync");
-  if (runsWorker) {
-    worker = new InboxWorker(
-      store.db,
-      createEventHandler(texts, router, conversations),
-      async (claimed, pendingIds) => {
-        await Promise.all([dispatcher.sendClaimed(claimed), dispatcher.deliver(pendingIds)]);
-      },
-      log,
-      workerOptions,
-    );
+  if (worker) {
     worker.start();
     sweeper.start();
     jobs.start();

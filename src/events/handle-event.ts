@@ -100,7 +100,7 @@ async function onMessage(
   } else if (event.message.type === "image") input = { kind: "image", messageId: event.message.id, fallback };
 
   if (!to) return nothing;
-  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: logged } : null }, userId ? context.resident : null);
+  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: logged } : null }, context.resident);
   if (!input) return withTurnWrites(answer(context, [fallback], turn.followState), turn);
   return withTurnWrites(answered(context, to, await conversations.respond(context.trx, to, at, input, turn), turn.followState), turn);
 }
@@ -121,7 +121,7 @@ async function onPostback(context: HandlerContext, event: webhook.PostbackEvent,
       }
     : null;
   if (!to) return nothing;
-  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: logged } : null }, userId ? context.resident : null);
+  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: logged } : null }, context.resident);
   return withTurnWrites(answered(context, to, await conversations.respond(context.trx, to, at, { kind: "postback", data: event.postback.data }, turn), turn.followState), turn);
 }
 

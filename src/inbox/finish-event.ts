@@ -7,8 +7,6 @@ import { prepared } from "../store/prepared-statements.js";
 import type { HandledEvent } from "./inbox-worker.js";
 
 export interface FinishedEvent {
-  // false: this worker no longer holds the event (its lease ran out and another took it).
-  done: boolean;
   // Written claimed by this process: send them after commit (OutboundDispatcher.sendClaimed).
   claimed: SendableOutbound[];
   // Written pending: for the dispatcher to claim, check and send (OutboundDispatcher.deliver).
@@ -41,15 +39,14 @@ export async function finishEvent(
   const ids = chunks.map((_, index) => sql`(select id from ${sql.raw(`o${index}`)})`);
   const { rows } = await executeStandalone(
     trx,
-    prepared(sql<{ done: number; ids: string[] | null }>`
+    prepared(sql<{ held: number; ids: string[] | null }>`
       with ${sql.join(statements)}
-      select case when exists (select 1 from done) then 1 else inbox_lease_lost(${row.webhook_event_id}) end as done, ${ids.length > 0 ? sql`array[${sql.join(ids)}]::text[]` : sql`null::text[]`} as ids`.compile(trx)),
+      select case when exists (select 1 from done) then 1 else inbox_lease_lost(${row.webhook_event_id}) end as held, ${ids.length > 0 ? sql`array[${sql.join(ids)}]::text[]` : sql`null::text[]`} as ids`.compile(trx)),
   );
   const result = rows[0]!;
   const outboundIds = result.ids ?? [];
   const written = chunks.map((chunk, index) => ({ ...chunk.row, id: outboundIds[index]! }));
   return {
-    done: result.done === 1,
     claimed: sendNow ? written : [],
     pendingIds: sendNow ? [] : written.map((outbound) => outbound.id),
   };

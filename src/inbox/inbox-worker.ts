@@ -69,8 +69,6 @@ export const defaultWorkerOptions = (): InboxWorkerOptions => ({
   backoff: (attempt) => retryDelayMs(attempt, { baseMs: 1_000, maxMs: 60_000 }),
 });
 
-class LeaseLostError extends Error {}
-
 // Handles inbox events after the webhook was acked. A loop claims due events, up to `concurrency`
 // at a time, and starts each as it comes (no waiting for a whole batch): each event is handled in
 // its own transaction, marked done in that same transaction, and its answer is then sent
@@ -244,12 +242,11 @@ export class InboxWorker {
           log,
         });
         // Alone, without BEGIN, when the handler ran no statement in the transaction.
-        const result = await finishEvent(trx, row, handled, this.options.sendAs ?? null);
-        if (!result.done) throw new LeaseLostError("lease lost: another worker took this event");
-        return result;
+        // Fails (inboxLeaseLostCode) when another worker took the event after this one's lease ran out.
+        return finishEvent(trx, row, handled, this.options.sendAs ?? null);
       });
     } catch (error) {
-      if (error instanceof LeaseLostError || (error as { code?: unknown } | null)?.code === inboxLeaseLostCode) {
+      if ((error as { code?: unknown } | null)?.code === inboxLeaseLostCode) {
         log.warn("event handled by another worker after this one's lease expired; changes rolled back");
         return;
       }

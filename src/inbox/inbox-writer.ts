@@ -4,20 +4,18 @@ import { residentStateColumns } from "../store/resident-turn.js";
 import type { ClaimedEvent } from "./inbox-queries.js";
 import type { WebhookEvent } from "../line/webhook-body.js";
 import { userIdOf } from "../line/webhook-body.js";
-import { prepared } from "../store/prepared-statements.js";
+import { preparedForRows } from "../store/prepared-statements.js";
 
-// Inserts of up to this many events are prepared statements (one text per row count).
-const preparedUpTo = 8;
-
-// The worker of this process, which can take events as they are stored instead of claiming them
-// in a query of its own afterwards (inbox-worker.ts).
+// The worker of this process (InboxWorker), which can take events as they are stored instead of
+// claiming them in a query of its own afterwards.
 export interface InboxClaimer {
-  workerId: string;
-  leaseMs: number;
+  readonly options: { workerId: string; leaseMs: number };
   freeSlots(): number;
   // An event of this user is being handled: their new one must wait its turn.
   handling(userId: string): boolean;
   adopt(rows: ClaimedEvent[]): void;
+  // Events of these users were stored pending (null: an event without a user): claim them.
+  noticeStored(userIds: (string | null)[]): void;
 }
 
 interface PendingWrite {
@@ -39,10 +37,8 @@ export class InboxWriter {
 
   constructor(
     private readonly db: Kysely<Database>,
-    // Told the users whose events were just stored and left for a claim (null: an event without a user).
-    private readonly onStored: (userIds: (string | null)[]) => void = () => {},
     // Takes events already claimed, in the same statement that stores them (one round trip less
-    // per event); null: every event is stored pending.
+    // per event), and is told of the others; null: every event is stored pending for any worker.
     private readonly claimer: InboxClaimer | null = null,
     private readonly options: { maxRowsPerInsert: number; maxConcurrentInserts: number } = {
       maxRowsPerInsert: 500,
@@ -97,7 +93,7 @@ export class InboxWriter {
     if (claimed.length > 0) this.claimer!.adopt(claimed);
     const taken = new Set(claimed.map((row) => row.webhook_event_id));
     const left = rows.filter((row) => !taken.has(row.webhook_event_id));
-    if (left.length > 0) this.onStored(left.map((row) => row.user_id ?? null));
+    if (left.length > 0) this.claimer?.noticeStored(left.map((row) => row.user_id ?? null));
   }
 
   // Stores the rows (a duplicate or redelivery is a no-op) and returns those stored claimed.
@@ -109,10 +105,10 @@ export class InboxWriter {
         .values(rows)
         .onConflict((conflict) => conflict.column("webhook_event_id").doNothing())
         .compile();
-      await this.db.executeQuery(rows.length <= preparedUpTo ? prepared(insert) : insert);
+      await this.db.executeQuery(preparedForRows(insert, rows.length));
       return [];
     }
-    const { workerId, leaseMs } = this.claimer!;
+    const { workerId, leaseMs } = this.claimer!.options;
     // An event is stored claimed, as claimNextEvents would claim it, only if its user has no
     // unfinished event in the database (one resident's events are handled in order).
     const values = rows.map(
@@ -134,7 +130,7 @@ export class InboxWriter {
        order by v.position
       on conflict (webhook_event_id) do nothing
       returning *, ${residentStateColumns(sql.ref("inbox_events.user_id"))}`.compile(this.db);
-    const { rows: stored } = await this.db.executeQuery(rows.length <= preparedUpTo ? prepared(insert) : insert);
+    const { rows: stored } = await this.db.executeQuery(preparedForRows(insert, rows.length));
     return stored.filter((row) => row.status === "processing" && row.claimed_by === workerId);
   }
 }

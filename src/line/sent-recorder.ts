@@ -1,6 +1,6 @@
 import { sql, type Kysely } from "kysely";
 import type { Database, OutboundMessageRow } from "../store/database.js";
-import { prepared } from "../store/prepared-statements.js";
+import { preparedForRows } from "../store/prepared-statements.js";
 
 type SentRow = Pick<OutboundMessageRow, "id" | "claimed_by" | "attempts">;
 
@@ -53,8 +53,7 @@ export class SentRecorder {
              set status = 'sent', method = v.method, last_status = v.http_status, last_error = null, sent_at = now(), lease_expires_at = null
             from (values ${sql.join(values)}) as v (id, claimed_by, attempts, method, http_status)
            where o.id = v.id and o.claimed_by = v.claimed_by and o.attempts = v.attempts`.compile(this.db);
-        // One text per group size: the common small ones are prepared statements.
-        await this.db.executeQuery(group.length <= 8 ? prepared(update) : update);
+        await this.db.executeQuery(preparedForRows(update, group.length));
         for (const write of group) write.resolve();
       } catch (error) {
         for (const write of group) write.reject(error);

@@ -103,22 +103,21 @@ class DeferringDriver implements Driver {
     await this.inner.beginTransaction(wrapped.inner, settings);
   }
 
-  async commitTransaction(connection: DatabaseConnection): Promise<void> {
-    const wrapped = connection as DeferringConnection;
-    if (wrapped.pending !== null) {
-      wrapped.pending = null;
-      return;
-    }
-    await this.inner.commitTransaction(wrapped.inner);
+  commitTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.#end(connection as DeferringConnection, (inner) => this.inner.commitTransaction(inner));
   }
 
-  async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
-    const wrapped = connection as DeferringConnection;
+  rollbackTransaction(connection: DatabaseConnection): Promise<void> {
+    return this.#end(connection as DeferringConnection, (inner) => this.inner.rollbackTransaction(inner));
+  }
+
+  // A transaction whose BEGIN was never sent ends without a word to the database.
+  async #end(wrapped: DeferringConnection, end: (inner: DatabaseConnection) => Promise<void>): Promise<void> {
     if (wrapped.pending !== null) {
       wrapped.pending = null;
       return;
     }
-    await this.inner.rollbackTransaction(wrapped.inner);
+    await end(wrapped.inner);
   }
 
   async releaseConnection(connection: DatabaseConnection): Promise<void> {

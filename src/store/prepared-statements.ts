@@ -22,6 +22,12 @@ export function prepared<R>(compiled: CompiledQuery<R>): CompiledQuery<R> {
   return compiled;
 }
 
+// A statement whose text grows with its rows (multi-row VALUES): one text per row count, so only
+// the common small counts are prepared.
+export function preparedForRows<R>(compiled: CompiledQuery<R>, rows: number): CompiledQuery<R> {
+  return rows <= 8 ? prepared(compiled) : compiled;
+}
+
 // Makes each new connection of the pool send marked statements as named prepared statements.
 export function prepareMarkedStatements(pool: pg.Pool): void {
   pool.on("connect", (client) => {
