@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import express, { type Response, type Router } from "express";
-import type { Kysely } from "kysely";
+import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../store/database.js";
 import { approveNotice, cancelNotice, createNotice, findNotice, listNotices, submitNotice } from "../../notices/notice-records.js";
 import { audienceOf } from "../../notices/notice-claims.js";
@@ -80,11 +80,7 @@ export function noticePages(db: Kysely<Database>, options: NoticeConsoleOptions,
     const staff = req.staff!;
     const notice = await findNotice(db, req.params.id);
     if (!notice) return notFound(res, staff);
-    const moved = await db.transaction().execute(async (trx) => {
-      const done = await submitNotice(trx, notice.id);
-      if (done) await audit(trx, staff, "notice.submit", { type: "notice", id: notice.id });
-      return done;
-    });
+    const moved = await moveNotice(db, staff, notice.id, "notice.submit", (trx) => submitNotice(trx, notice.id));
     if (!moved) return sendDetail(res, staff, notice.id, { errors: ["このお知らせは下書きではないため、承認を依頼できません。"] }, 409);
     res.redirect(303, `/staff/notices/${notice.id}?done=submitted`);
   });
@@ -110,11 +106,7 @@ export function noticePages(db: Kysely<Database>, options: NoticeConsoleOptions,
       await audit(db, staff, "notice.approve_refused", { type: "notice", id: notice.id }, { recipients, reason: "quota" });
       return sendDetail(res, staff, notice.id, { errors: [refusal] }, 409);
     }
-    const approved = await db.transaction().execute(async (trx) => {
-      const done = await approveNotice(trx, notice.id, staff.id);
-      if (done) await audit(trx, staff, "notice.approve", { type: "notice", id: notice.id }, { recipients, scheduled_at: notice.scheduled_at });
-      return done;
-    });
+    const approved = await moveNotice(db, staff, notice.id, "notice.approve", (trx) => approveNotice(trx, notice.id, staff.id), { recipients, scheduled_at: notice.scheduled_at });
     if (!approved) return sendDetail(res, staff, notice.id, { errors: ["このお知らせは承認待ちではなくなっていました（ほかの方が操作しました）。"] }, 409);
     options.wake();
     res.redirect(303, `/staff/notices/${notice.id}?done=${notice.scheduled_at ? "scheduled" : "approved"}`);
@@ -124,11 +116,7 @@ export function noticePages(db: Kysely<Database>, options: NoticeConsoleOptions,
     const staff = req.staff!;
     const notice = await findNotice(db, req.params.id);
     if (!notice) return notFound(res, staff);
-    const cancelled = await db.transaction().execute(async (trx) => {
-      const done = await cancelNotice(trx, notice.id, staff.id);
-      if (done) await audit(trx, staff, "notice.cancel", { type: "notice", id: notice.id }, { from: notice.status });
-      return done;
-    });
+    const cancelled = await moveNotice(db, staff, notice.id, "notice.cancel", (trx) => cancelNotice(trx, notice.id, staff.id), { from: notice.status });
     if (!cancelled) return sendDetail(res, staff, notice.id, { errors: ["配信がすでに始まっているため、取り消せません。"] }, 409);
     res.redirect(303, `/staff/notices/${notice.id}?done=cancelled`);
   });
@@ -167,6 +155,23 @@ export function noticePages(db: Kysely<Database>, options: NoticeConsoleOptions,
     });
     res.status(status).set("Content-Security-Policy", PAGE_CSP).type("html").send(page({ title: notice.title, staff, current: CURRENT, body }));
   }
+}
+
+// Moves a notice on (submit, approve, cancel) and writes the audit row in the same transaction;
+// false: the notice was not in a state to move (someone else moved it first).
+function moveNotice(
+  db: Kysely<Database>,
+  staff: StaffPrincipal,
+  noticeId: string,
+  action: string,
+  move: (trx: Transaction<Database>) => Promise<boolean>,
+  detail?: Record<string, unknown>,
+): Promise<boolean> {
+  return db.transaction().execute(async (trx) => {
+    const done = await move(trx);
+    if (done) await audit(trx, staff, action, { type: "notice", id: noticeId }, detail);
+    return done;
+  });
 }
 
 function auditDetail(audience: Audience, kind: string, scheduledAt: Date | null): Record<string, unknown> {
