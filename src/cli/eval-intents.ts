@@ -7,10 +7,10 @@ import { createRouter } from "../intents/router.js";
 import { substringBaseline } from "../intents/substring-baseline.js";
 
 // npm run eval:intents [-- --file PATH] — accuracy, per-intent precision and recall, and the
-// confusion table on a JSONL set of {"text", "intent"} (default: ../shared/eval/intents-dev.jsonl).
+// confusion table on a JSONL set of {"text", "intent"} (default: tests/intents/intents-dev.jsonl).
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 const fileFlag = process.argv.indexOf("--file");
-const file = fileFlag >= 0 ? path.resolve(process.argv[fileFlag + 1] ?? "") : path.resolve(repoRoot, "..", "shared", "eval", "intents-dev.jsonl");
+const file = fileFlag >= 0 ? path.resolve(process.argv[fileFlag + 1] ?? "") : path.resolve(repoRoot, "tests", "intents", "intents-dev.jsonl");
 
 const rows = (await readFile(file, "utf8"))
   .split("\n")

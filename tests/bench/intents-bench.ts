@@ -15,7 +15,7 @@ function runProbe(mode: string): Record<string, number> {
   return JSON.parse(result.stdout.trim().split("\n").at(-1)!);
 }
 
-const devFile = path.resolve(repoRoot, "..", "shared", "eval", "intents-dev.jsonl");
+const devFile = path.resolve(repoRoot, "tests", "intents", "intents-dev.jsonl");
 const messages = readFileSync(devFile, "utf8").split("\n").filter(Boolean).length;
 
 const cold = [1, 2, 3].map(() => runProbe("cold"));

@@ -23,7 +23,7 @@ if (mode === "cold") {
   const usage = process.memoryUsage();
   console.log(JSON.stringify({ routerRssMb: mb(usage.rss - rssBefore), processRssMb: mb(usage.rss), routerHeapMb: mb(usage.heapUsed - heapBefore) }));
 } else {
-  const dev = readFileSync(path.resolve(repoRoot, "..", "shared", "eval", "intents-dev.jsonl"), "utf8")
+  const dev = readFileSync(path.resolve(repoRoot, "tests", "intents", "intents-dev.jsonl"), "utf8")
     .split("\n")
     .filter(Boolean)
     .map((line) => (JSON.parse(line) as { text: string }).text);

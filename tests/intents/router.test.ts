@@ -15,7 +15,7 @@ const readJsonl = (file: string) =>
     .split("\n")
     .filter(Boolean)
     .map((line) => JSON.parse(line) as { text: string; intent: string });
-const devSet = readJsonl(path.resolve(repoRoot, "..", "shared", "eval", "intents-dev.jsonl"));
+const devSet = readJsonl(path.resolve(repoRoot, "tests", "intents", "intents-dev.jsonl"));
 // Messages written for this project (not from the dev set) of the kinds the held-out set has:
 // hiragana only, half-width kana, typos, Kumamoto dialect, emoji.
 const robustnessSet = readJsonl(path.join(repoRoot, "tests", "intents", "robustness.jsonl"));

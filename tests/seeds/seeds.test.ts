@@ -10,7 +10,7 @@ import { openStore, type Store } from "../../src/store/connect.js";
 import { migrateToLatest } from "../../src/store/migrate.js";
 import { testDatabases } from "../support/test-store.js";
 
-const planFile = path.resolve(fileURLToPath(new URL("../..", import.meta.url)), "..", "shared", "plan", "strategy6-plan.txt");
+const planFile = path.resolve(fileURLToPath(new URL("../..", import.meta.url)), "docs", "plan", "strategy6-plan.txt");
 
 // The plan writes figures with thousands separators and sometimes a trailing ".0".
 function writtenForms(value: number): string[] {

@@ -5,7 +5,7 @@ import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
 import { parse } from "yaml";
 
-// Validates request bodies against LINE's official OpenAPI documents in ../shared/line-openapi/.
+// Validates request bodies against LINE's official OpenAPI documents kept in tests/line-openapi/.
 // OpenAPI discriminators (Message, Action, FlexComponent, Event, …) are turned into JSON Schema:
 // the base keeps its own properties as `X__base`; `X` itself requires the discriminator value to
 // be one of the mapping keys and, for each key, applies the subtype's schema. Subtypes `allOf` the
@@ -13,7 +13,7 @@ import { parse } from "yaml";
 // Limits LINE documents but the YAML does not state are checked afterwards (see extraLimitErrors).
 
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const specDir = process.env.LINE_OPENAPI_DIR ?? path.resolve(repoRoot, "..", "shared", "line-openapi");
+const specDir = process.env.LINE_OPENAPI_DIR ?? path.resolve(repoRoot, "tests", "line-openapi");
 
 type Json = any;
 interface Spec {
