@@ -1,6 +1,8 @@
 import { ConfigError, loadConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { startBot } from "./bot.js";
+import { DataDirInUseError } from "./store/data-dir-lock.js";
+import { explainDataDirInUse } from "./cli/data-dir-in-use.js";
 
 // start-up: config → store → migrations → server → worker. Stops cleanly on SIGTERM/SIGINT:
 // no new requests, in-flight events finished, then the database closed.
@@ -17,6 +19,9 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = createLogger(config.logLevel);
+  // A promise nobody awaited that failed (a stray database or network error) is a bug to fix, not
+  // a reason to stop answering residents: Node would otherwise end the process.
+  process.on("unhandledRejection", (reason) => log.error({ err: reason }, "unhandled promise rejection (a bug: please report it); the bot keeps running"));
   if (config.localMode) {
     log.info(
       { chat: `http://localhost:${config.port}/dev/chat` },
@@ -51,6 +56,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
+  if (error instanceof DataDirInUseError) {
+    process.stderr.write(`${explainDataDirInUse(error, "server")}\n`);
+    process.exit(1);
+  }
   process.stderr.write(`The bot could not start: ${error instanceof Error ? error.message : String(error)}\n`);
   process.exit(1);
 });

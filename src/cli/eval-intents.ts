@@ -5,12 +5,28 @@ import { INTENTS, type IntentName } from "../intents/intent-names.js";
 import { loadRouterData } from "../intents/load-router-data.js";
 import { createRouter } from "../intents/router.js";
 import { substringBaseline } from "../intents/substring-baseline.js";
+import { readCommandLine } from "./command-line.js";
 
 // npm run eval:intents [-- --file PATH] — accuracy, per-intent precision and recall, and the
 // confusion table on a JSONL set of {"text", "intent"} (default: tests/intents/intents-dev.jsonl).
+const { values } = readCommandLine(`
+用件の判定（npm run classify と同じもの）の精度を、正解付きの文章集で測ります。
+正解率、用件ごとの適合率と再現率、取り違えの表、外れた文章の一覧を表示します。
+
+使い方:
+  npm run eval:intents [-- --file <ファイル>]
+
+オプション:
+  --file <ファイル>   1行に1件 {"text": 文章, "intent": 正解の用件} の JSONL ファイル
+                      （省略すると tests/intents/intents-dev.jsonl）
+  -h, --help          この説明を表示します
+
+例:
+  npm run eval:intents
+  npm run eval:intents -- --file tests/intents/robustness.jsonl
+`, { file: { type: "string" } });
 const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-const fileFlag = process.argv.indexOf("--file");
-const file = fileFlag >= 0 ? path.resolve(process.argv[fileFlag + 1] ?? "") : path.resolve(repoRoot, "tests", "intents", "intents-dev.jsonl");
+const file = values.file ? path.resolve(values.file) : path.resolve(repoRoot, "tests", "intents", "intents-dev.jsonl");
 
 const rows = (await readFile(file, "utf8"))
   .split("\n")

@@ -1,15 +1,23 @@
 import { readFile } from "node:fs/promises";
 import express, { type Router } from "express";
-import { CONTENT_MAX_BYTES, type CapturedRequests } from "./line-api-standin.js";
+import { CONTENT_MAX_BYTES, type CapturedRequests } from "./line-api-standin/captured-requests.js";
+import { chatRichMenuRoutes, type LineApiAddress } from "./chat-rich-menu.js";
 
 const pageFile = new URL("./chat-page.html", import.meta.url);
 
 // The bot's own LINE user id as the dev chat page puts it in `destination` (any U + 32 hex will do).
 export const LOCAL_DESTINATION = "U00000000000000000000000000000000";
 
+export interface DevChatParts {
+  botName: string;
+  captured: CapturedRequests;
+  // The LINE API the bot talks to, where the page's rich menu is read.
+  line: LineApiAddress;
+}
+
 // /dev/chat: a page that talks to the bot as a LINE user would (see chat-page.html). It gets the
 // channel secret to sign its webhook events, so it is only mounted in local mode or with DEV_CHAT=1.
-export function devChatRouter(options: { channelSecret: string; botName: string; captured: CapturedRequests }): Router {
+export function devChatRouter(options: DevChatParts & { channelSecret: string }): Router {
   const router = express.Router();
   router.get("/dev/chat", async (_req, res) => {
     res.type("html").set("Cache-Control", "no-store").send(await readFile(pageFile, "utf8"));
@@ -22,8 +30,10 @@ export function devChatRouter(options: { channelSecret: string; botName: string;
     res.json(options.captured.since(Number.isFinite(since) ? since : 0));
   });
 
+  router.use(chatRichMenuRoutes(options.line));
+
   // The page uploads an image's bytes here before it sends the image's webhook event; the bot then
-  // downloads them from the LINE API stand-in (GET /v2/bot/message/{id}/content), as from LINE.
+  // downloads them from the LINE API stand-in's data host (GET /v2/bot/message/{id}/content), as from LINE.
   const contentPath = "/dev/chat/api/content/:messageId";
   router.put(
     contentPath,

@@ -1,134 +1,144 @@
+import { randomUUID } from "node:crypto";
+import type { IncomingHttpHeaders, Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import express, { type Router } from "express";
+import type { Logger } from "../logger.js";
+import type { CapturedRequests } from "./line-api-standin/captured-requests.js";
+import type { FriendDirectory } from "./line-api-standin/friends.js";
+import { lineError } from "./line-api-standin/line-answers.js";
+import { messageContentRoutes } from "./line-api-standin/message-content.js";
+import { messageRoutes } from "./line-api-standin/messages.js";
+import { profileRoutes } from "./line-api-standin/profiles.js";
+import { LOCAL_MONTHLY_LIMIT, MessageUsage, quotaRoutes } from "./line-api-standin/quota.js";
+import { richMenuImageRoutes, richMenuRoutes, RichMenuState } from "./line-api-standin/rich-menus.js";
 
-// An in-process stand-in for the LINE Messaging API, used in local mode: the bot's real
-// MessagingApiClient sends its reply and push requests here over HTTP, and the dev chat page reads
-// what was "delivered". Like LINE, it checks the access token, accepts a reply token once, answers
-// 409 to a push whose X-Line-Retry-Key it has seen, and rejects a body without 1 to 5 messages.
-// It also serves message content (GET /v2/bot/message/{id}/content, LINE's data API) for images the
-// dev chat page uploaded before sending their webhook event.
-// Captured requests and content live in memory: this exists for one developer's local process only.
+// An in-process stand-in for the LINE Messaging API, used in local mode: the bot's real SDK
+// clients send every request they make here over HTTP, to two loopback ports as to LINE's two
+// hosts: api.line.me (messages, quota, profiles, rich menus) and api-data.line.me (message content,
+// rich menu images). It behaves as LINE does: the access token checked, LINE's status codes and
+// error bodies, its limits (1 to 5 messages, a multicast to at most 500, rich menu rules), retry
+// keys, the month's quota. What it delivered is kept for the dev chat page (CapturedRequests).
+// State lives in memory: this exists for one developer's local process only.
+export type StandInHost = "api" | "data";
 
-export interface CapturedRequest {
-  seq: number;
-  kind: "reply" | "push";
-  replyToken?: string;
-  to?: string;
-  messages: unknown[];
-  at: string;
+export interface StandInRequest {
+  host: StandInHost;
+  method: string;
+  path: string;
+  query: Record<string, unknown>;
+  headers: IncomingHttpHeaders;
+  body: unknown;
 }
 
-export interface StoredContent {
-  bytes: Buffer;
-  contentType: string;
+// Tests look at every request and answer (against LINE's OpenAPI documents): problems found in a
+// request are answered 400, as LINE would answer a request it does not accept.
+export interface StandInInspector {
+  request?(request: StandInRequest): string[];
+  response?(request: StandInRequest, status: number, body: unknown): void;
 }
 
-const CAPTURE_LIMIT = 1_000;
-// Content the page uploaded: the most recent items only, each at most this size.
-export const CONTENT_ITEM_LIMIT = 50;
-export const CONTENT_MAX_BYTES = 10 * 1024 * 1024;
-
-export class CapturedRequests {
-  #items: CapturedRequest[] = [];
-  #seq = 0;
-  // Insertion order is eviction order (a Map iterates oldest first).
-  #content = new Map<string, StoredContent>();
-
-  putContent(messageId: string, bytes: Buffer, contentType: string): void {
-    if (bytes.length > CONTENT_MAX_BYTES) throw new RangeError(`content is larger than ${CONTENT_MAX_BYTES} bytes`);
-    this.#content.delete(messageId);
-    this.#content.set(messageId, { bytes: Buffer.from(bytes), contentType });
-    while (this.#content.size > CONTENT_ITEM_LIMIT) {
-      const oldest = this.#content.keys().next().value;
-      if (oldest === undefined) break;
-      this.#content.delete(oldest);
-    }
-  }
-
-  content(messageId: string): StoredContent | undefined {
-    return this.#content.get(messageId);
-  }
-
-  add(request: Omit<CapturedRequest, "seq" | "at">): CapturedRequest {
-    this.#seq += 1;
-    const item = { ...request, seq: this.#seq, at: new Date().toISOString() };
-    this.#items.push(item);
-    if (this.#items.length > CAPTURE_LIMIT) this.#items.splice(0, this.#items.length - CAPTURE_LIMIT);
-    return item;
-  }
-
-  since(seq: number): { next: number; requests: CapturedRequest[] } {
-    return { next: this.#seq, requests: this.#items.filter((item) => item.seq > seq) };
-  }
+export interface LineApiStandInOptions {
+  channelAccessToken: string;
+  captured: CapturedRequests;
+  friends: FriendDirectory;
+  log: Logger;
+  // The month's message limit (null: none); LINE's free plan by default.
+  monthlyLimit?: number | null;
+  inspector?: StandInInspector;
 }
 
-export function lineApiStandIn(options: { channelAccessToken: string; captured: CapturedRequests }): Router {
-  const router = express.Router();
-  const usedReplyTokens = new Set<string>();
-  const seenRetryKeys = new Set<string>();
-  router.use(express.json({ limit: "2mb" }));
-  router.use((req, res, next) => {
+export interface RunningStandIn {
+  apiUrl: string;
+  dataUrl: string;
+  richMenus: RichMenuState;
+  usage: MessageUsage;
+  stop(): Promise<void>;
+}
+
+export async function startLineApiStandIn(options: LineApiStandInOptions): Promise<RunningStandIn> {
+  const richMenus = new RichMenuState();
+  const usage = new MessageUsage(options.monthlyLimit === undefined ? LOCAL_MONTHLY_LIMIT : options.monthlyLimit);
+  const { captured, friends } = options;
+  const api = hostApp("api", options, [messageRoutes({ captured, usage, friends }), quotaRoutes(usage), profileRoutes(friends), richMenuRoutes(richMenus)]);
+  const data = hostApp("data", options, [messageContentRoutes(captured), richMenuImageRoutes(richMenus)]);
+  const [apiServer, dataServer] = await Promise.all([listen(api), listen(data)]);
+  return {
+    apiUrl: urlOf(apiServer),
+    dataUrl: urlOf(dataServer),
+    richMenus,
+    usage,
+    async stop() {
+      await Promise.all([close(apiServer), close(dataServer)]);
+    },
+  };
+}
+
+function hostApp(host: StandInHost, options: LineApiStandInOptions, routers: Router[]): express.Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.use((_req, res, next) => {
+    // Every answer of LINE carries its request id (a batch's progress is looked up by it).
+    res.locals.requestId = randomUUID();
+    res.set("x-line-request-id", res.locals.requestId as string);
+    next();
+  });
+  app.use((req, res, next) => {
     if (req.headers.authorization !== `Bearer ${options.channelAccessToken}`) {
-      res.status(401).json({ message: "Authentication failed. Confirm that the access token in the authorization header is valid." });
+      lineError(res, 401, "Authentication failed. Confirm that the access token in the authorization header is valid.");
       return;
     }
     next();
   });
-
-  router.post("/v2/bot/message/reply", (req, res) => {
-    const { replyToken, messages } = req.body ?? {};
-    const problem = messagesProblem(messages) ?? (typeof replyToken === "string" && replyToken ? null : "replyToken is required");
-    if (problem) {
-      res.status(400).json({ message: "The request body has 1 error(s)", details: [{ message: problem }] });
-      return;
-    }
-    if (usedReplyTokens.has(replyToken)) {
-      res.status(400).json({ message: "Invalid reply token" });
-      return;
-    }
-    usedReplyTokens.add(replyToken);
-    options.captured.add({ kind: "reply", replyToken, messages });
-    res.status(200).json({ sentMessages: messages.map((_: unknown, index: number) => ({ id: String(Date.now() + index) })) });
-  });
-
-  router.post("/v2/bot/message/push", (req, res) => {
-    const { to, messages } = req.body ?? {};
-    const problem = messagesProblem(messages) ?? (typeof to === "string" && to ? null : "to is required");
-    if (problem) {
-      res.status(400).json({ message: "The request body has 1 error(s)", details: [{ message: problem }] });
-      return;
-    }
-    const retryKey = req.headers["x-line-retry-key"];
-    if (typeof retryKey === "string") {
-      if (seenRetryKeys.has(retryKey)) {
-        res.status(409).json({ message: "The retry key is already accepted" });
+  app.use(express.json({ limit: "2mb" }));
+  app.use(express.raw({ type: ["image/png", "image/jpeg"], limit: "2mb" }));
+  const { inspector } = options;
+  if (inspector) {
+    app.use((req, res, next) => {
+      const request: StandInRequest = { host, method: req.method, path: req.path, query: { ...req.query }, headers: req.headers, body: req.body };
+      if (inspector.response) {
+        const json = res.json.bind(res);
+        res.json = (body: unknown) => {
+          inspector.response!(request, res.statusCode, body);
+          return json(body);
+        };
+      }
+      const problems = inspector.request?.(request) ?? [];
+      if (problems.length > 0) {
+        lineError(res, 400, "The request is invalid", problems.map((message) => ({ message })));
         return;
       }
-      seenRetryKeys.add(retryKey);
-    }
-    options.captured.add({ kind: "push", to, messages });
-    res.status(200).json({ sentMessages: messages.map((_: unknown, index: number) => ({ id: String(Date.now() + index) })) });
+      next();
+    });
+  }
+  for (const router of routers) app.use(router);
+  app.use((req, res) => {
+    options.log.warn({ host, method: req.method, path: req.path }, "the local LINE stand-in does not implement this endpoint (src/devchat/line-api-standin/)");
+    lineError(res, 404, "Not found");
   });
-
-  // LINE's data API (api-data.line.me): the content of a message the user sent.
-  router.get("/v2/bot/message/:messageId/content", (req, res) => {
-    const stored = options.captured.content(req.params.messageId);
-    if (!stored) {
-      res.status(404).json({ message: "Not found" });
-      return;
-    }
-    res.status(200).type(stored.contentType).set("Content-Length", String(stored.bytes.length)).send(stored.bytes);
-  });
-
-  router.use((_req, res) => {
-    res.status(404).json({ message: "Not found: the local stand-in implements reply, push and message content only" });
-  });
-  return router;
+  app.use(((error, req, res, _next) => {
+    const status = (error as { status?: number } | null)?.status;
+    if (status === 413) return lineError(res, 413, "Request Entity Too Large");
+    if (typeof status === "number" && status >= 400 && status < 500) return lineError(res, 400, "The request body could not be read: send JSON with Content-Type application/json");
+    options.log.error({ err: error, host, path: req.path }, "the local LINE stand-in failed");
+    lineError(res, 500, "Internal server error");
+  }) as express.ErrorRequestHandler);
+  return app;
 }
 
-function messagesProblem(messages: unknown): string | null {
-  if (!Array.isArray(messages) || messages.length < 1 || messages.length > 5) return "messages must be an array of 1 to 5 message objects";
-  if (messages.some((message) => typeof message !== "object" || message === null || typeof message.type !== "string")) {
-    return "each message needs a type";
-  }
-  return null;
+function listen(app: express.Express): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(0, "127.0.0.1", (error?: Error) => (error ? reject(error) : resolve(server)));
+    server.on("error", reject);
+  });
+}
+
+function urlOf(server: Server): string {
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+}
+
+function close(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeIdleConnections();
+  });
 }

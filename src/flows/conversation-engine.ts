@@ -10,6 +10,7 @@ import { nextInquiryReference, type ConversationState, type ConversationWrite } 
 import type { Database } from "../store/database.js";
 import type { FlowTexts } from "./flow-texts.js";
 import type { Flow, FlowContext, FlowOutcome, MediaInput } from "./flow.js";
+import { asksSomethingElse } from "./free-text-question.js";
 import { parsePostbackData, postbackData, type PostbackData } from "./postback-data.js";
 import { relocationConsultationFlow } from "./relocation-consultation.js";
 import type { ContentFetcher } from "../line/content-client.js";
@@ -31,8 +32,6 @@ export type ConversationInput =
 const CANCEL_WORDS = /^(きゃんせる|キャンセル|やめる|やめます|やめて|中止|ちゅうし|取り消し|とりけし|もういい|cancel)[。！!\s]*$/i;
 // 「/survey line-satisfaction」: the deep link a survey opened by link is shared with.
 const SURVEY_LINK = /^\/survey\s+([a-z0-9][a-z0-9-]{0,80})\s*$/i;
-// An interruption must be this sure of a different intent; less sure text is re-asked instead.
-const INTERRUPTION_CONFIDENCE = 0.6;
 
 // What the engine needs to know of the resident, read with the claim of their event
 // (resident-turn.ts).
@@ -131,11 +130,10 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
         endConversation(context);
         return [...notes, ...(await answerIntent(context, understood))];
       }
-      const asksSomethingElse =
-        !isAnswer &&
-        understood.confidence >= INTERRUPTION_CONFIDENCE &&
-        !["unknown", "greeting", flowIntent[state.flow]].includes(understood.intent);
-      if (asksSomethingElse) return [...notes, ...(await interruption(context, state, flow, understood))];
+      const freeText = flow.freeText?.(state.step, state.data) ?? null;
+      if (asksSomethingElse({ text: input.text, understood, flowIntent: flowIntent[state.flow]!, isAnswer, freeText })) {
+        return [...notes, ...(await interruption(context, state, flow, understood))];
+      }
       if (state.paused && !isAnswer) return [...notes, ...(await answerIntent(context, understood))];
       const outcome = await flow.handle(context, { step: state.step, data: state.data }, input);
       return [...notes, ...(await persist(context, flow, outcome))];
@@ -191,6 +189,8 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
   // A clearly different question mid-flow: answer it, keep the draft, and ask whether to go on.
   async function interruption(context: TurnContext, state: ConversationState, flow: Flow, understood: IntentResult): Promise<messagingApi.Message[]> {
     const answer = await answerIntent(context, understood);
+    // Handed to staff: the bot stays silent until they close it, so there is nothing to go on with.
+    if (understood.intent === "human" && !understood.ambiguous) return answer;
     saveConversation(context, { flow: state.flow, step: state.step, data: state.data, paused: true });
     const question: messagingApi.TextMessage = {
       type: "text",

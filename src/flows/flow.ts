@@ -2,6 +2,7 @@ import type { messagingApi } from "@line/bot-sdk";
 import type { Transaction } from "kysely";
 import type { IntentResult } from "../intents/router.js";
 import type { Database } from "../store/database.js";
+import type { FreeTextStep } from "./free-text-question.js";
 import type { PostbackData } from "./postback-data.js";
 
 // A conversation flow: given where the resident is (step + draft) and what they just sent, what
@@ -42,6 +43,10 @@ export interface Flow {
   // Whether typed text is an answer at this step (anything, at a free-text step; one of the choices
   // otherwise). Text that is not, and clearly asks something else, is an interruption.
   recognizes(step: string, text: string, understood: IntentResult, data: Record<string, unknown>): boolean;
+  // What a step that takes free text (a place, a description, a phone number, a comment) asks
+  // for; null at other steps. A question typed there is told from an answer by
+  // free-text-question.ts.
+  freeText?(step: string, data: Record<string, unknown>): FreeTextStep | null;
   // Where the router's intent for this flow leads when the resident is in no flow (a search, a
   // list, the first question). Without it, the intent gets its answer from seeds.
   fromIntent?(context: FlowContext, understood: IntentResult): Promise<FlowOutcome>;

@@ -1,17 +1,19 @@
 import type { messagingApi } from "@line/bot-sdk";
 import { confirmQuestion, quickReplyText, type FlowContext, type FlowInput, type FlowOutcome, type FlowState } from "./flow.js";
+import type { FreeTextStep } from "./free-text-question.js";
 import { postbackData } from "./postback-data.js";
 import { validEmail, validPhone } from "./relocation-consultation.js";
 
 // A short form inside a flow: fields asked one by one (choices as quick replies, free text, a
 // checked phone number or e-mail), then a summary to confirm, then `submit`. The steps of a form
 // are named "<form>.<field>" and "<form>.confirm", so one flow can hold several forms.
-// A prompt can depend on what the form was opened with (the session's date, say).
+// A prompt can depend on what the form was opened with (the session's date, say). A free-text
+// field says what it asks for (`about`, a fact unless said otherwise); phone and e-mail are facts.
 type Prompt = string | ((data: FormData) => string);
 
 export type FormField =
   | { key: string; kind: "choice"; prompt: Prompt; choices: readonly string[]; when?: (data: FormData) => boolean }
-  | { key: string; kind: "text"; prompt: Prompt; maxLength: number; skip?: string; when?: (data: FormData) => boolean }
+  | { key: string; kind: "text"; prompt: Prompt; maxLength: number; skip?: string; about?: FreeTextStep; when?: (data: FormData) => boolean }
   | { key: string; kind: "phone" | "email"; prompt: Prompt; invalid: string; when?: (data: FormData) => boolean };
 
 export type FormData = Record<string, unknown>;
@@ -46,6 +48,13 @@ export function formRecognizes(spec: FormSpec, step: string, text: string): bool
   const field = fieldOf(spec, step);
   if (!field) return false;
   return field.kind !== "choice" || field.choices.includes(text.trim());
+}
+
+// What a step that takes free text asks for (Flow.freeText); null at a choice step or the summary.
+export function formFreeText(spec: FormSpec, step: string): FreeTextStep | null {
+  const field = fieldOf(spec, step);
+  if (!field || field.kind === "choice") return null;
+  return field.kind === "text" ? (field.about ?? { asks: "fact" }) : { asks: "fact" };
 }
 
 export async function handleForm(spec: FormSpec, context: FlowContext, state: FlowState, input: FlowInput): Promise<FlowOutcome> {

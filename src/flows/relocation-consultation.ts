@@ -49,6 +49,9 @@ export function relocationConsultationFlow(texts: RelocationTexts): Flow {
     title: "移住のご相談",
     procedures: ["移住相談の申し込み"],
     recognizes: (step, text) => (isChoiceStep(step) ? texts[step].choices.includes(text.trim()) : true),
+    // The free text is the consultation itself: questions on moving and on housing are its content.
+    freeText: (step) =>
+      step === "details" ? { asks: "message", topics: ["vacant_house"] } : step === "residence" || step === "phone" || step === "email" ? { asks: "fact" } : null,
     async start() {
       const first = ask("topic", {});
       return { messages: [{ type: "text", text: texts.intro }, ...first.messages], state: first.state };

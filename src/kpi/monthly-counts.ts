@@ -4,7 +4,9 @@ import type { Database } from "../store/database.js";
 type Db = Kysely<Database> | Transaction<Database>;
 
 // Counts by month in Japan, kept by triggers in monthly_counts (migration 0010), so a live figure
-// reads a dozen rows instead of counting a city's inquiries or friends.
+// reads a dozen rows instead of counting a city's inquiries or friends. Inquiries are counted as
+// received: erasing a resident's data does not lower them (migration 0015); friends are the
+// friends there are now.
 export type MonthlyCounter = `inquiries.${string}` | "friends";
 
 // Each month's count (months given by their first day, 'YYYY-MM-DD', in order) and the count of

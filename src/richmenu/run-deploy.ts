@@ -16,12 +16,17 @@ export async function runRichMenuDeploy(options: {
   if (config.localMode) {
     throw new Error("LINE_CHANNEL_ACCESS_TOKEN is missing: set it and LINE_CHANNEL_SECRET to the channel's values (LINE Developers console) to deploy rich menus");
   }
+  const { channelAccessToken, apiBaseUrl, dataApiBaseUrl } = config.line;
+  return deploySeedRichMenus({ channelAccessToken, apiBaseUrl, dataApiBaseUrl }, options);
+}
+
+// The deploy itself, to the LINE API at these addresses: also how local mode puts the menus on its
+// stand-in for the LINE API at every start.
+export async function deploySeedRichMenus(
+  line: { channelAccessToken: string; apiBaseUrl: string; dataApiBaseUrl: string },
+  options: { dir?: string; say?: (line: string) => void; batchPollMs?: number } = {},
+): Promise<DeployReport> {
   const desired = desiredMenus(await loadRichMenus(options.dir ?? defaultRichMenuDir));
-  const api = createRichMenuApi({
-    channelAccessToken: config.line.channelAccessToken,
-    apiBaseUrl: config.line.apiBaseUrl,
-    dataApiBaseUrl: config.line.dataApiBaseUrl,
-    ...(options.batchPollMs === undefined ? {} : { batchPollMs: options.batchPollMs }),
-  });
+  const api = createRichMenuApi({ ...line, ...(options.batchPollMs === undefined ? {} : { batchPollMs: options.batchPollMs }) });
   return deployRichMenus(api, desired, options.say);
 }

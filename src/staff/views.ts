@@ -1,12 +1,12 @@
 import type { Kysely } from "kysely";
-import type { CaseStatus, Database } from "../store/database.js";
+import type { CaseStatus, Database, OutboundStatus } from "../store/database.js";
 import { audit } from "./audit.js";
 import { html, type SafeHtml } from "./html.js";
 import { csrfField } from "./layout.js";
 import type { StaffPrincipal } from "./sessions.js";
 import { STATUS_LABELS } from "./labels.js";
 import { countLabel, type StatusCounts } from "./case-counts.js";
-import { filtersQuery, MIN_SEARCH_CHARS, searchTooShort, type CaseFilters } from "./inquiries/inquiry-filters.js";
+import { filtersQuery, MIN_SEARCH_CHARS, searchText, searchTooShort, type CaseFilters } from "./inquiries/inquiry-filters.js";
 
 // Pieces shared by the console's pages.
 const JST = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
@@ -27,6 +27,27 @@ export function searchNotice(filters: CaseFilters): SafeHtml {
   return searchTooShort(filters) ? html`<p class="error" role="alert">キーワードは${MIN_SEARCH_CHARS}文字以上で検索してください。1文字では検索していません。</p>` : html``;
 }
 
+// The row an empty inbox shows instead of a bare table: nothing yet, nothing on this page, or
+// nothing matching the conditions, repeated so staff see what was searched (a one-character
+// keyword, which was not searched, is left out). `category` is the category's label.
+export function emptyCaseRow(what: { noun: string; path: string; columns: number }, filters: CaseFilters, category: string | undefined): SafeHtml {
+  const keyword = searchText(filters);
+  const conditions = [
+    keyword ? `キーワード「${keyword}」` : "",
+    category ? `種類「${category}」` : "",
+    filters.status ? `状態「${STATUS_LABELS[filters.status]}」` : "",
+    filters.department ? `担当課「${filters.department}」` : "",
+    filters.from || filters.to ? `期間「${filters.from ?? ""}〜${filters.to ?? ""}」` : "",
+  ].filter((condition) => condition !== "");
+  const message =
+    filters.page > 1
+      ? html`${filters.page}ページ目に表示する${what.noun}はありません。<a href="${what.path}${filtersQuery(filters, { page: 1 })}">1ページ目へ</a>`
+      : conditions.length === 0
+        ? html`${what.noun}はまだありません。`
+        : html`条件に合う${what.noun}はありません（${conditions.join("、")}）。条件を変えるか、<a href="${what.path}">条件をクリア</a>してください。`;
+  return html`<tr><td colspan="${what.columns}" class="empty" role="status">${message}</td></tr>`;
+}
+
 export function pager(path: string, filters: CaseFilters, hasMore: boolean): SafeHtml {
   if (filters.page === 1 && !hasMore) return html``;
   return html`<nav class="pager" aria-label="ページ">
@@ -42,7 +63,18 @@ interface MessageRow {
   text: string | null;
   payload: Record<string, unknown> | null;
   created_at: Date;
+  // The answer's delivery (outbound_messages.status); null for the resident's own messages.
+  delivery?: OutboundStatus | null;
 }
+
+// How an answer's delivery stands, where it is not simply delivered.
+const deliveryNotes: Partial<Record<OutboundStatus, string>> = {
+  pending: "送信待ち（LINEに届け直しています）",
+  sending: "送信中",
+  failed: "送信できませんでした（LINEが受け付けませんでした）",
+  expired: "送信できませんでした（LINEに長時間届けられず、期限切れになりました）",
+  skipped: "送信していません（ブロックされています）",
+};
 
 export function conversationView(messages: MessageRow[]): SafeHtml {
   if (messages.length === 0) return html`<p class="empty">やりとりはまだありません。</p>`;
@@ -50,7 +82,7 @@ export function conversationView(messages: MessageRow[]): SafeHtml {
   return html`<ol class="chat" reversed>${[...messages].reverse().map(
     (message) => html`<li class="${message.direction === "in" ? "resident" : "bot"}">
 <span class="meta">${message.direction === "in" ? "住民" : "市"}・${dateTime(message.created_at)}</span>
-<span class="bubble">${describe(message)}</span></li>`,
+<span class="bubble">${describe(message)}</span>${message.delivery && deliveryNotes[message.delivery] ? html`<span class="delivery delivery-${message.delivery}">${deliveryNotes[message.delivery]!}</span>` : ""}</li>`,
   )}</ol>`;
 }
 

@@ -63,14 +63,17 @@ describe("local mode", () => {
     expect(put.status).toBe(200);
 
     const token = LOCAL_CHANNEL_ACCESS_TOKEN;
-    const got = await fetch(`${bot.lineApiBaseUrl}/v2/bot/message/${messageId}/content`, { headers: { authorization: `Bearer ${token}` } });
+    const got = await fetch(`${bot.dataApiBaseUrl}/v2/bot/message/${messageId}/content`, { headers: { authorization: `Bearer ${token}` } });
     expect(got.status).toBe(200);
     expect(got.headers.get("content-type")).toMatch(/^image\/png/);
     expect(Buffer.from(await got.arrayBuffer()).equals(bytes)).toBe(true);
+    // Content is on the data host only (api-data.line.me), as at LINE.
+    expect(bot.dataApiBaseUrl).not.toBe(bot.lineApiBaseUrl);
+    expect((await fetch(`${bot.lineApiBaseUrl}/v2/bot/message/${messageId}/content`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(404);
 
-    const wrongToken = await fetch(`${bot.lineApiBaseUrl}/v2/bot/message/${messageId}/content`, { headers: { authorization: "Bearer not-the-token" } });
+    const wrongToken = await fetch(`${bot.dataApiBaseUrl}/v2/bot/message/${messageId}/content`, { headers: { authorization: "Bearer not-the-token" } });
     expect(wrongToken.status).toBe(401);
-    const unknown = await fetch(`${bot.lineApiBaseUrl}/v2/bot/message/1234567890/content`, { headers: { authorization: `Bearer ${token}` } });
+    const unknown = await fetch(`${bot.dataApiBaseUrl}/v2/bot/message/1234567890/content`, { headers: { authorization: `Bearer ${token}` } });
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toEqual({ message: "Not found" });
   });

@@ -163,6 +163,10 @@ describe.each(testDatabases)("staff listings on $name", (database) => {
     expect(list.text).toContain("新しい物件を登録する");
     expect((await staff.request("/staff/listings?status=contracted")).text).toContain("AK-010");
     expect((await staff.request("/staff/listings?status=contracted")).text).not.toContain("AK-001");
+    // seeds/listings.yaml has no draft: the empty tab says so, by name.
+    const drafts = (await staff.request("/staff/listings?status=draft")).text;
+    expect(drafts).toContain("状態が「下書き」の物件はありません。");
+    expect(drafts).not.toContain("AK-001");
 
     const blank = await staff.request("/staff/listings/new");
     expect(blank.status).toBe(200);

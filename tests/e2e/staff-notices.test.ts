@@ -35,13 +35,17 @@ describe.each(testDatabases)("notices in the staff console on $name", { timeout:
       { userId: residentId(4), following: false, profile: { residence: "city", school_district: "東校区", town: "下林町", age_band: "30s", interests: ["events"] } },
     ]);
     const author = await signedIn(bot, "tanaka");
+    expect((await author.request("/staff/notices")).text).toContain("お知らせはまだありません。");
     const form = await author.request("/staff/notices/new");
     expect(form.status).toBe(200);
     // The options are the values residents chose (no seeds/profile.yaml here).
     expect(form.text).toContain('value="東校区"');
     expect(form.text).toContain('value="下林町"');
     const count = await author.request("/staff/api/notices/count?audience=segment&seg_residence=city&seg_school_district=東校区&seg_school_district=西校区");
-    expect(await count.response.json()).toEqual({ count: 2 });
+    expect(await count.response.json()).toEqual({ count: 2, label: "2 人" });
+    // Nobody matches: the count says so in words (the page shows the label as it is).
+    const nobody = await author.request(`/staff/api/notices/count?audience=segment&seg_residence=outside&seg_town=${encodeURIComponent("下林町")}`);
+    expect(await nobody.response.json()).toEqual({ count: 0, label: "0 人（この配信先に当てはまる方はいません。条件を見直してください）" });
 
     const created = await author.post("/staff/notices/new", {
       type: "text",

@@ -60,6 +60,12 @@ describe.each(testDatabases)("staff console reports on $name", (database) => {
     expect((await kensetsu.request(`/staff/reports?q=${encodeURIComponent("直径30cm")}`)).text).toContain(report.reference_no);
     expect((await kensetsu.request(`/staff/reports?q=${encodeURIComponent("九日町")}`)).text).toContain(report.reference_no);
     expect((await kensetsu.request("/staff/reports?status=closed")).text).not.toContain(report.reference_no);
+    // An empty result says so and repeats what was searched; past the last page, where to go.
+    const nothing = (await kensetsu.request(`/staff/reports?q=${encodeURIComponent("落石")}&category=${encodeURIComponent("公園")}&from=2026-01-01&status=closed`)).text;
+    expect(nothing).not.toContain(report.reference_no);
+    expect(nothing).toContain("条件に合う通報はありません（キーワード「落石」、種類「公園」、状態「完了」、期間「2026-01-01〜」）。");
+    expect(nothing).toContain('<a href="/staff/reports">条件をクリア</a>');
+    expect((await kensetsu.request("/staff/reports?page=2")).text).toContain("2ページ目に表示する通報はありません。");
 
     const detail = await kensetsu.request(`/staff/reports/${report.id}`);
     expect(detail.status).toBe(200);
@@ -81,7 +87,9 @@ describe.each(testDatabases)("staff console reports on $name", (database) => {
 
     const kankyo = new StaffClient(bot.url);
     await kankyo.login("kankyo1");
-    expect((await kankyo.request("/staff/reports")).text).not.toContain(report.reference_no);
+    const kankyoList = (await kankyo.request("/staff/reports")).text;
+    expect(kankyoList).not.toContain(report.reference_no);
+    expect(kankyoList).toContain("通報はまだありません。");
     expect((await kankyo.request(`/staff/reports/${report.id}`)).status).toBe(404);
     expect((await kankyo.request(`/staff/api/report-photos/${photo.id}`)).status).toBe(404);
     expect((await kankyo.request(`/staff/api/report-photos/abc`)).status).toBe(404);
@@ -173,5 +181,8 @@ describe.each(testDatabases)("staff console reports on $name", (database) => {
     const found = await client.request(`/staff/reports?q=${encodeURIComponent("<img")}`);
     expect(found.text).toContain(report.reference_no);
     expect(found.text).not.toContain('value="<img');
+    const echoed = await client.request(`/staff/reports?q=${encodeURIComponent("<b>太字")}`);
+    expect(echoed.text).toContain("条件に合う通報はありません（キーワード「&lt;b&gt;太字」）");
+    expect(echoed.text).not.toContain("<b>太字");
   });
 });

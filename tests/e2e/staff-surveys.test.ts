@@ -126,8 +126,11 @@ describe.each(testDatabases)("staff surveys on $name", (database) => {
     expect(questions[2]!.options).toEqual(["待ち時間が短い", "説明が分かりやすい", "案内表示が見やすい"]);
     expect(questions[3]!.required).toBe(false);
 
-    // A draft is not answerable yet.
+    // A draft is not answerable yet, and its results page says there is nothing to count.
     expect(textOf(await say(bot, events.text(newUserId(), "/survey madoguchi-2026")))).toContain("このアンケートはいま回答を受け付けていません");
+    const noAnswers = (await client.request(`/staff/surveys/${id}/results`)).text;
+    expect(noAnswers).toContain("このアンケートへの回答はまだありません。受付を開始すると、住民の方が回答できるようになります。");
+    expect(noAnswers).toContain("回答はまだありません。");
 
     expect((await client.request(`/staff/surveys/${id}/open`, { form: { back: "list" } })).status).toBe(403);
     const opened = await client.post(`/staff/surveys/${id}/open`, { back: "list" });

@@ -208,3 +208,75 @@ function extraLimitErrors(body: unknown): string[] {
   });
   return errors;
 }
+
+// The operation a request is for, preferring the template with the fewest parameters (GET
+// /v2/bot/richmenu/list is getRichMenuList, not getRichMenu with the id "list"), and the host it
+// belongs on: LINE's data API (api-data.line.me) for the operations whose `servers` name it.
+interface LocatedOperation {
+  id: string;
+  host: "api" | "data";
+  operation: Json;
+}
+function locateOperation(method: string, urlPath: string): LocatedOperation | null {
+  const pathname = urlPath.split("?")[0]!;
+  const candidates = Object.entries(load().messaging.paths)
+    .filter(([template, operations]) => operations[method.toLowerCase()] && new RegExp(`^${template.replace(/\{[^}]+\}/g, "[^/]+")}$`).test(pathname))
+    .sort(([a], [b]) => (a.match(/\{/g)?.length ?? 0) - (b.match(/\{/g)?.length ?? 0));
+  const [, operations] = candidates[0] ?? [];
+  if (!operations) return null;
+  const operation = operations[method.toLowerCase()];
+  const servers: { url: string }[] = operation.servers ?? operations.servers ?? [];
+  return { id: operation.operationId, host: servers.some((server) => server.url.includes("api-data")) ? "data" : "api", operation };
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+// Everything LINE's document says about a request, as a list of problems: an operation LINE has,
+// sent to the host it belongs on, with its required query parameters, a UUID where a header must be
+// one (X-Line-Retry-Key), and the body the operation takes (JSON valid against its schema, binary
+// content with a Content-Type, or none).
+export function messagingRequestProblems(request: { host: "api" | "data"; method: string; path: string; query: Record<string, unknown>; headers: Record<string, unknown>; body: unknown }): string[] {
+  const located = locateOperation(request.method, request.path);
+  if (!located) return [`${request.method} ${request.path} is not an operation of LINE's Messaging API`];
+  const problems: string[] = [];
+  if (located.host !== request.host) problems.push(`${located.id} belongs on the ${located.host === "data" ? "api-data.line.me" : "api.line.me"} host`);
+  for (const parameter of (located.operation.parameters ?? []) as Json[]) {
+    if (parameter.in === "query" && parameter.required && (request.query[parameter.name] === undefined || request.query[parameter.name] === "")) {
+      problems.push(`${located.id} needs the query parameter ${parameter.name}`);
+    }
+    const header = request.headers[String(parameter.name).toLowerCase()];
+    if (parameter.in === "header" && header !== undefined && parameter.schema?.format === "uuid" && !UUID.test(String(header))) {
+      problems.push(`${located.id}: the ${parameter.name} header must be a UUID`);
+    }
+  }
+  const content = located.operation.requestBody?.content;
+  const body = request.body;
+  const empty = body === undefined || body === null || (typeof body === "object" && !Buffer.isBuffer(body) && Object.keys(body).length === 0);
+  if (!content) {
+    if (!empty) problems.push(`${located.id} takes no request body`);
+  } else if (content["application/json"]) {
+    problems.push(...messagingSchemaErrors(request.method, request.path, body));
+  } else if (!Buffer.isBuffer(body) || body.length === 0 || !request.headers["content-type"]) {
+    problems.push(`${located.id} takes binary content with its Content-Type`);
+  }
+  return problems;
+}
+
+// Whether an answer is one LINE's document describes: an error is an ErrorResponse; a success has
+// the status and schema the operation documents, or is an empty JSON object where none is given.
+// (An answer to a request for no operation of LINE's is left to the request's check.)
+export function messagingResponseProblems(method: string, urlPath: string, status: number, body: unknown): string[] {
+  const located = locateOperation(method, urlPath);
+  if (!located) return [];
+  const { ajv } = load();
+  const check = (schema: string) => {
+    const validate = ajv.getSchema(`messaging#/definitions/${schema}`)!;
+    return validate(body) ? [] : formatErrors(validate).map((error) => `${located.id} ${status} answer ${error}`);
+  };
+  if (status >= 400) return check("ErrorResponse");
+  const documented = located.operation.responses?.[String(status)];
+  if (!documented) return [`${located.id} has no documented ${status} answer`];
+  const ref = documented.content?.["application/json"]?.schema?.$ref;
+  if (ref) return check(refName(ref));
+  return typeof body === "object" && body !== null && Object.keys(body).length === 0 ? [] : [`${located.id} answers ${status} with an empty JSON object, not ${JSON.stringify(body).slice(0, 200)}`];
+}

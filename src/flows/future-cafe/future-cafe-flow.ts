@@ -3,7 +3,7 @@ import { sql, type Transaction } from "kysely";
 import type { Database } from "../../store/database.js";
 import type { FutureCafeTexts } from "../flow-texts.js";
 import { quickReplyText, type Flow, type FlowContext, type FlowInput, type FlowOutcome, type FlowState } from "../flow.js";
-import { askNext, formRecognizes, handleForm, isFormStep, type FormSpec } from "../form.js";
+import { askNext, formFreeText, formRecognizes, handleForm, isFormStep, type FormSpec } from "../form.js";
 import { dayBeforeAt, japanDate, japanTime } from "../japan-time.js";
 import { postbackData } from "../postback-data.js";
 
@@ -50,6 +50,7 @@ export function futureCafeFlow(texts: FutureCafeTexts, about: string): Flow {
     procedures: ["ひとよし未来カフェへの参加申し込み"],
     opens: ["signup", "withdraw"],
     recognizes: (step, text) => formRecognizes(signupForm, step, text),
+    freeText: (step) => formFreeText(signupForm, step),
     async fromIntent(context) {
       return overview(context);
     },

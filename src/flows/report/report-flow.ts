@@ -90,6 +90,8 @@ export function reportFlow(texts: ReportTexts, content: ContentFetcher): Flow {
       if (step === "photos") return [texts.photos.none, texts.photos.next].includes(text.trim());
       return step !== "confirm";
     },
+    // Where (typed) and what is wrong are facts: a question typed there is not one of them.
+    freeText: (step) => (step === "location" || step === "description" ? { asks: "fact" } : null),
     acceptsMedia: (step, kind) => (kind === "location" ? step === "location" : step === "photos"),
     async fromIntent(context, understood) {
       if (STATUS_WORDS.test(understood.normalized)) return { messages: [await reportStatusAnswer(context, texts)], state: null };

@@ -36,6 +36,8 @@ export function surveyFlow(texts: SurveyTexts, botTexts: BotTexts): Flow {
       const current = (data as unknown as SurveyDraft).current;
       return current ? answersQuestion(current, text) : false;
     },
+    // A free-text question asks for the resident's opinion, in which questions and wishes belong.
+    freeText: (_step, data) => ((data as unknown as SurveyDraft).current?.kind === "text" ? { asks: "message" } : null),
     async fromIntent(context) {
       return listOpen(context.trx);
     },

@@ -5,7 +5,8 @@ import { nextInquiryReference } from "../../store/conversations.js";
 import type { Database } from "../../store/database.js";
 import type { VacantHouseTexts } from "../flow-texts.js";
 import { quickReplyText, type Flow, type FlowContext, type FlowInput, type FlowOutcome, type FlowState } from "../flow.js";
-import { askNext, formRecognizes, handleForm, isFormStep, type FormData, type FormSpec } from "../form.js";
+import { askNext, formFreeText, formRecognizes, handleForm, isFormStep, type FormData, type FormSpec } from "../form.js";
+import type { FreeTextStep } from "../free-text-question.js";
 import { postbackData } from "../postback-data.js";
 import { listingCarousel, type ListingCard } from "./listing-carousel.js";
 import { criteriaFrom, decodeSearch, describeCriteria, encodeSearch, hasCriteria, mergeCriteria, roomsOf, type ListingCriteria } from "./listing-criteria.js";
@@ -19,12 +20,16 @@ const FLOW = "vacant_house";
 // An owner speaking: 貸したい・売りたい・登録したい・持っている. 「登録されている物件」 is a seeker.
 const OWNER_WORDS = /(貸したい|かしたい|売りたい|うりたい|手放|てばな|登録(?!され|物件|済)|とうろく(?!され)|持ち主|もちぬし|所有|しょゆう|空き家を持|あきやをも|管理に困)/;
 
+// The questions and wishes a resident writes about a house: on the house, or on moving to the city
+// to live in it.
+const ABOUT_THE_HOUSE: FreeTextStep = { asks: "message", topics: ["relocation"] };
+
 export function vacantHouseFlow(texts: VacantHouseTexts): Flow {
   const inquiryForm: FormSpec = {
     flow: FLOW,
     name: "inquiry",
     fields: [
-      { key: "message", kind: "text", prompt: texts.inquiry.message.prompt, maxLength: 2000 },
+      { key: "message", kind: "text", prompt: texts.inquiry.message.prompt, maxLength: 2000, about: ABOUT_THE_HOUSE },
       ...contactFields(texts.inquiry),
     ],
     confirm: texts.confirm,
@@ -42,7 +47,7 @@ export function vacantHouseFlow(texts: VacantHouseTexts): Flow {
     fields: [
       { key: "location", kind: "text", prompt: texts.registration.location.prompt, maxLength: 200 },
       { key: "intent", kind: "choice", prompt: texts.registration.intent.prompt, choices: texts.registration.intent.choices },
-      { key: "details", kind: "text", prompt: texts.registration.details.prompt, maxLength: 2000, skip: texts.registration.details.skip },
+      { key: "details", kind: "text", prompt: texts.registration.details.prompt, maxLength: 2000, skip: texts.registration.details.skip, about: ABOUT_THE_HOUSE },
       ...contactFields(texts.registration),
     ],
     confirm: texts.confirm,
@@ -67,6 +72,10 @@ export function vacantHouseFlow(texts: VacantHouseTexts): Flow {
       const form = formOf(step);
       if (form) return formRecognizes(form, step, text);
       return OWNER_WORDS.test(understood.normalized) || hasCriteria(criteriaFrom(understood.entities));
+    },
+    freeText(step) {
+      const form = formOf(step);
+      return form ? formFreeText(form, step) : null;
     },
     lingers: (step) => step === "browse",
     async fromIntent(context, understood) {

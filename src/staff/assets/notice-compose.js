@@ -19,7 +19,7 @@ if (form && output) {
       const response = await fetch(`${form.dataset.countUrl}?${query}`, { headers: { accept: "application/json" } });
       const body = await response.json();
       if (asked !== latest) return;
-      output.textContent = response.ok ? `${body.count.toLocaleString("ja-JP")} 人` : body.error;
+      output.textContent = response.ok ? body.label : body.error;
     } catch {
       if (asked === latest) output.textContent = "人数を数えられませんでした。通信を確かめてください。";
     }

@@ -7,7 +7,7 @@ import { html, type SafeHtml } from "../html.js";
 import { csrfField, page } from "../layout.js";
 import { CATEGORY_LABELS, categoryLabel, DETAIL_LABELS, STATUS_LABELS } from "../labels.js";
 import type { StaffPrincipal } from "../sessions.js";
-import { addCaseNote, caseNotesSection, caseStatusForm, conversationView, dateTime, historyView, NOTE_MAX, pager, searchNotice, statusTabs } from "../views.js";
+import { addCaseNote, caseNotesSection, caseStatusForm, conversationView, dateTime, emptyCaseRow, historyView, NOTE_MAX, pager, searchNotice, statusTabs } from "../views.js";
 import { filtersQuery, parseCaseFilters, type CaseFilters } from "./inquiry-filters.js";
 import { colleaguesOf, conversationOf, countInquiriesByStatus, departments, findInquiry, historyOf, listInquiries, notesOf } from "./inquiry-queries.js";
 
@@ -39,7 +39,7 @@ ${statusTabs("/staff/inquiries", filters, counts)}
 <table class="list">
 <thead><tr><th>受付番号</th><th>種類</th><th>件名</th><th>状態</th><th>担当課</th><th>担当者</th><th>受付日時</th></tr></thead>
 <tbody>
-${rows.length === 0 ? html`<tr><td colspan="7" class="empty">条件に合う問い合わせはありません。</td></tr>` : ""}
+${rows.length === 0 ? emptyCaseRow({ noun: "問い合わせ", path: "/staff/inquiries", columns: 7 }, filters, filters.category ? categoryLabel(filters.category) : undefined) : ""}
 ${rows.map(
   (row) => html`<tr>
 <td><a href="/staff/inquiries/${row.id}">${row.reference_no}</a></td>

@@ -83,13 +83,15 @@ export async function findInquiry(db: Kysely<Database>, staff: StaffPrincipal, i
     .executeTakeFirst();
 }
 
+// The resident's messages, each answer with how its delivery stands (the outbox row's status).
 export async function conversationOf(db: Kysely<Database>, userId: string, limit = 200) {
   const rows = await db
     .selectFrom("messages")
-    .select(["id", "direction", "message_type", "text", "payload", "created_at"])
-    .where("user_id", "=", userId)
-    .orderBy("created_at", "desc")
-    .orderBy("id", "desc")
+    .leftJoin("outbound_messages as outbound", "outbound.id", "messages.outbound_id")
+    .select(["messages.id", "messages.direction", "messages.message_type", "messages.text", "messages.payload", "messages.created_at", "outbound.status as delivery"])
+    .where("messages.user_id", "=", userId)
+    .orderBy("messages.created_at", "desc")
+    .orderBy("messages.id", "desc")
     .limit(limit)
     .execute();
   return rows.reverse();

@@ -31,7 +31,7 @@ export function listingTable(rows: ListRow[], filter: ListingStatus | undefined,
 <table class="list">
 <thead><tr><th>物件番号</th><th>物件名</th><th>地区</th><th>種別</th><th class="num">価格</th><th>間取り</th><th>状態</th><th>成約日</th><th>写真</th><th>更新日時</th></tr></thead>
 <tbody>
-${rows.length === 0 ? html`<tr><td colspan="10" class="empty">この状態の物件はありません。</td></tr>` : ""}
+${rows.length === 0 ? html`<tr><td colspan="10" class="empty" role="status">${emptyListingMessage(filter, canEdit)}</td></tr>` : ""}
 ${rows.map(
   (row) => html`<tr>
 <td><a href="/staff/listings/${row.id}">${row.code}</a></td>
@@ -49,6 +49,11 @@ ${rows.map(
 </tbody>
 </table>
 ${truncated ? html`<p class="hint">表示は先頭の${rows.length.toLocaleString("ja-JP")}件までです。状態で絞り込んでください。</p>` : ""}`;
+}
+
+function emptyListingMessage(filter: ListingStatus | undefined, canEdit: boolean): SafeHtml {
+  if (filter) return html`状態が「${LISTING_STATUS_LABELS[filter]}」の物件はありません。<a href="/staff/listings">すべての物件を見る</a>`;
+  return html`物件はまだ登録されていません。${canEdit ? "「新しい物件を登録する」から登録できます。" : ""}`;
 }
 
 const HISTORY_LABELS: Record<string, string> = {

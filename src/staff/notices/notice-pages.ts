@@ -15,7 +15,7 @@ import type { StaffPrincipal } from "../sessions.js";
 import type { NoticeConsoleOptions } from "./notice-console-options.js";
 import { composeValues, parseCompose, segmentFromQuery, type ComposeValues } from "./notice-form.js";
 import { messagePreview } from "./notice-preview.js";
-import { audienceSummary, composeForm, noticeDetail, noticeList, resultsView } from "./notice-views.js";
+import { audienceSummary, composeForm, noticeDetail, noticeList, recipientCountText, resultsView } from "./notice-views.js";
 
 // Notices in the console (issue 7): compose (text, image or a Flex template; all friends or a
 // segment with a live count), ask for approval, approval by an admin who is not the author (after
@@ -49,7 +49,8 @@ export function noticePages(db: Kysely<Database>, options: NoticeConsoleOptions,
 
   router.get("/staff/api/notices/count", async (req, res) => {
     const audience = segmentFromQuery(req.query as Record<string, unknown>);
-    res.json({ count: await countRecipients(db, audience) });
+    const count = await countRecipients(db, audience);
+    res.json({ count, label: recipientCountText(count) });
   });
 
   router.get("/staff/notices/new", async (req, res) => {

@@ -36,6 +36,11 @@ ${rows.map(
 }`;
 }
 
+// The audience's size; when nobody matches, it says so, before staff ask for an approval.
+export function recipientCountText(count: number): string {
+  return count === 0 ? "0 人（この配信先に当てはまる方はいません。条件を見直してください）" : `${count.toLocaleString("ja-JP")} 人`;
+}
+
 export function audienceSummary(audience: Audience, options: SegmentOptions): SafeHtml {
   if (audience.kind === "all") return html`友だち全員（ブロック中の方を除く）`;
   const parts = SEGMENT_FIELDS.filter((field) => audience.segment[field].length > 0).map((field) => {
@@ -85,7 +90,7 @@ ${SEGMENT_FIELDS.map(
   }</div>`,
 )}
 <p class="hint">同じ項目の中で複数選ぶと「いずれか」、項目どうしは「すべて」を満たす方が対象です。ブロック中の方には送りません。</p>
-<p>配信対象：<output id="recipient-count" class="count" aria-live="polite">${view.count.toLocaleString("ja-JP")} 人</output></p>
+<p>配信対象：<output id="recipient-count" class="count" aria-live="polite">${recipientCountText(view.count)}</output></p>
 </fieldset>
 <fieldset><legend>配信日時</legend>
 <label><input type="radio" name="when" value="now"${values.when === "now" ? html` checked` : ""}> 承認されたらすぐ</label>
@@ -140,7 +145,7 @@ ${view.messages.errors.length > 0 ? html`<div class="error" role="alert">${view.
 <dt>承認</dt><dd>${view.approver ? html`${view.approver}（${dateTime(notice.approved_at!)}）` : "—"}</dd>
 <dt>配信日時</dt><dd>${notice.scheduled_at ? dateTime(notice.scheduled_at) : "承認されたらすぐ"}</dd>
 <dt>配信先</dt><dd>${view.audience}</dd>
-<dt>${notice.recipient_count === null ? "いまの対象人数" : "配信した人数"}</dt><dd><strong>${(notice.recipient_count ?? view.count).toLocaleString("ja-JP")} 人</strong></dd>
+<dt>${notice.recipient_count === null ? "いまの対象人数" : "配信した人数"}</dt><dd><strong>${notice.recipient_count === null ? recipientCountText(view.count) : `${notice.recipient_count.toLocaleString("ja-JP")} 人`}</strong></dd>
 ${notice.last_error ? html`<dt>理由</dt><dd class="error">${notice.last_error}</dd>` : ""}
 </dl>
 <div class="row">

@@ -5,27 +5,33 @@ import { audit } from "../audit.js";
 import { requireAdmin } from "../guard.js";
 import { html } from "../html.js";
 import { csrfField, page } from "../layout.js";
-import { deleteUserData, exportUserData, LINE_USER_ID } from "./user-data.js";
+import { deleteUserData, exportUserData, findResident, LINE_USER_ID } from "./user-data.js";
 
-// 個人情報 (administrators only): look up one LINE user, download everything stored about them
-// as JSON, or erase it; and the retention period the scheduled job applies.
+// 個人情報 (administrators only): look up one resident by their LINE user ID or by the reference
+// number of one of their inquiries or reports, download everything stored about them as JSON, or
+// erase it; and the retention period the scheduled job applies. A search that finds no one says so.
 export function privacyPages(db: Kysely<Database>, options: { retentionDays: number }): Router {
   const router = express.Router();
   router.use(["/staff/privacy", "/staff/api/privacy"], requireAdmin);
 
   router.get("/staff/privacy", async (req, res) => {
     const staff = req.staff!;
-    const userId = typeof req.query.user === "string" ? req.query.user.trim() : "";
+    // `user` is what the inquiry and report pages link with; the form sends `q`.
+    const query = [req.query.q, req.query.user].find((value): value is string => typeof value === "string" && value.trim() !== "")?.normalize("NFKC").trim() ?? "";
     const done = req.query.done === "deleted";
-    let found: string | null = null;
-    if (userId) {
-      if (!LINE_USER_ID.test(userId)) found = "LINEのユーザーIDは U で始まる33文字です（管理者が開いた問い合わせの画面に表示されます）。";
+    let notFound: string | null = null;
+    if (query) {
+      const found = await findResident(db, query);
+      if ("notFound" in found) notFound = found.notFound;
       else {
+        const { userId, reference } = found;
         const data = await exportUserData(db, userId);
-        found = data.user || data.messages.length > 0 ? null : "このユーザーIDのデータはありません。";
-        const body = html`${privacyIntro(options.retentionDays)}
-${lookupForm(userId)}
-<h2>${userId} のデータ</h2>
+        if (!data.user && data.messages.length === 0 && data.inquiries.length === 0 && data.reports.length === 0) {
+          notFound = `LINEのユーザーID ${userId} のデータはありません（削除済みか、このLINEとやりとりのない方です）。`;
+        } else {
+          const body = html`${privacyIntro(options.retentionDays)}
+${lookupForm(query)}
+<h2>${reference ? html`受付番号 ${reference} の方（${userId}）のデータ` : html`${userId} のデータ`}</h2>
 <ul>
   <li>メッセージ ${data.messages.length}件</li><li>問い合わせ ${data.inquiries.length}件</li><li>通報 ${data.reports.length}件（写真 ${data.reportPhotos.length}枚）</li>
   <li>アンケート回答 ${data.surveyResponses.length}件</li><li>未来カフェの申し込み ${data.futureCafeSignups.length}件</li>
@@ -34,15 +40,16 @@ ${lookupForm(userId)}
 <p><a class="button" href="/staff/api/privacy/${userId}/export.json">すべてのデータをダウンロード（JSON）</a></p>
 <form method="post" action="/staff/privacy/${userId}/delete" class="reply">
   ${csrfField(staff)}
-  <label><input type="checkbox" name="confirm" value="yes" required> この方のデータをすべて削除します（元に戻せません）</label>
+  <label><input type="checkbox" name="confirm" value="yes" required> この方のデータをすべて削除します（元に戻せません。受け付けた相談の件数などの統計は減りません）</label>
   <button type="submit">削除する</button>
 </form>`;
-        if (!found) return void res.type("html").send(page({ title: "個人情報の開示・削除", staff, body }));
+          return void res.type("html").send(page({ title: "個人情報の開示・削除", staff, body }));
+        }
       }
     }
-    const body = html`${done ? html`<p class="notice" role="status">削除しました。</p>` : ""}${found ? html`<p class="error" role="alert">${found}</p>` : ""}
+    const body = html`${done ? html`<p class="notice" role="status">削除しました。</p>` : ""}${notFound ? html`<p class="error" role="alert">${notFound}</p>` : ""}
 ${privacyIntro(options.retentionDays)}
-${lookupForm(userId)}`;
+${lookupForm(query)}`;
     res.type("html").send(page({ title: "個人情報の開示・削除", staff, body }));
   });
 
@@ -67,9 +74,9 @@ ${lookupForm(userId)}`;
 
 function privacyIntro(retentionDays: number) {
   return html`<p>完了した問い合わせ・通報の個人情報（電話番号、メールアドレス、お住まい、自由記述、通報の写真）は、完了から${retentionDays}日たつと自動で削除されます（統計に使う種類・日付・担当課は残ります）。</p>
-<p>住民の方からご自身の情報の開示や削除を求められたときは、その方の問い合わせの画面にあるLINEのユーザーIDで検索してください。操作はすべて記録されます。</p>`;
+<p>住民の方からご自身の情報の開示や削除を求められたときは、その方の問い合わせ・通報の受付番号（IQ-2026-00001、RP-2026-00001 など）か、問い合わせの画面にあるLINEのユーザーIDで検索してください。削除しても、受け付けた移住相談の件数などの統計は減りません。操作はすべて記録されます。</p>`;
 }
 
-function lookupForm(userId: string) {
-  return html`<form method="get" action="/staff/privacy" class="filters"><label>LINEのユーザーID <input name="user" value="${userId}" size="40" pattern="U[0-9a-f]{32}" required></label><button type="submit">検索する</button></form>`;
+function lookupForm(query: string) {
+  return html`<form method="get" action="/staff/privacy" class="filters"><label>受付番号またはLINEのユーザーID <input name="q" value="${query}" size="40" required></label><button type="submit">検索する</button></form>`;
 }

@@ -7,6 +7,24 @@ export const LINE_USER_ID = /^U[0-9a-f]{32}$/;
 // What an erased resident's follow and block events keep in place of the user ID.
 export const ERASED_USER = "erased";
 
+// 「IQ-2026-00001」 (an inquiry) or 「RP-2026-00001」 (a report), as store/conversations.ts and the
+// report flow number them.
+const REFERENCE_NO = /^(IQ|RP)-\d{4}-\d{5,}$/;
+
+// Whose data a privacy search means: a LINE user ID as it is, or the resident behind a reference
+// number. `notFound` says in Japanese why no one was found.
+export async function findResident(db: Kysely<Database>, query: string): Promise<{ userId: string; reference: string | null } | { notFound: string }> {
+  if (LINE_USER_ID.test(query)) return { userId: query, reference: null };
+  const reference = query.toUpperCase();
+  if (!REFERENCE_NO.test(reference)) {
+    return { notFound: `「${query}」はLINEのユーザーIDでも受付番号でもありません。ユーザーIDは U で始まる33文字、受付番号は IQ-2026-00001 や RP-2026-00001 の形です。` };
+  }
+  const table = reference.startsWith("IQ-") ? "inquiries" : "reports";
+  const row = await db.selectFrom(table).select("user_id").where("reference_no", "=", reference).executeTakeFirst();
+  if (!row) return { notFound: `受付番号 ${reference} の${table === "inquiries" ? "問い合わせ" : "通報"}は見つかりません（番号の誤りか、データが削除されています）。` };
+  return { userId: row.user_id, reference };
+}
+
 export async function exportUserData(db: Kysely<Database>, userId: string) {
   const [user, messages, inquiries, reports, photos, responses, signups, conversation] = await Promise.all([
     db.selectFrom("line_users").selectAll().where("user_id", "=", userId).executeTakeFirst(),
@@ -73,6 +91,9 @@ export async function exportUserData(db: Kysely<Database>, userId: string) {
 }
 
 // Erases the user's rows everywhere, in one transaction. Returns how many rows each table lost.
+// What the KPI figures count stays counted: inquiries received are counted by month apart from the
+// rows (monthly_counts, which a deletion does not lower: migration 0015), follows and blocks keep
+// their events without the ID.
 export async function deleteUserData(db: Kysely<Database>, userId: string): Promise<Record<string, number>> {
   return db.transaction().execute(async (trx) => {
     const counts: Record<string, number> = {};
@@ -96,7 +117,7 @@ export async function deleteUserData(db: Kysely<Database>, userId: string): Prom
     // Follows and blocks stay counted in the friends-per-day figures, without whose they were.
     await trx.updateTable("line_follow_events").set({ user_id: ERASED_USER }).where("user_id", "=", userId).execute();
     count("messages", await trx.deleteFrom("messages").where("user_id", "=", userId).execute());
-    count("outbound_messages", await trx.deleteFrom("outbound_messages").where("user_id", "=", userId).where("status", "in", ["sent", "failed", "skipped"]).execute());
+    count("outbound_messages", await trx.deleteFrom("outbound_messages").where("user_id", "=", userId).where("status", "in", ["sent", "failed", "skipped", "expired"]).execute());
     // Events still waiting are kept (a resident's newest message is handled, then it can be erased again);
     // handled ones lose their payload (the message text) rather than the row that stops redelivery twice.
     await trx.updateTable("inbox_events").set({ payload: "{}", user_id: null }).where("user_id", "=", userId).where("status", "in", ["done", "failed"]).execute();

@@ -11,7 +11,7 @@ import type { CaseFilters } from "../inquiries/inquiry-filters.js";
 import { page } from "../layout.js";
 import { STATUS_LABELS } from "../labels.js";
 import type { StaffPrincipal } from "../sessions.js";
-import { addCaseNote, caseNotesSection, caseStatusForm, conversationView, dateTime, historyView, NOTE_MAX, pager, searchNotice, statusTabs } from "../views.js";
+import { addCaseNote, caseNotesSection, caseStatusForm, conversationView, dateTime, emptyCaseRow, historyView, NOTE_MAX, pager, searchNotice, statusTabs } from "../views.js";
 import { countReportsByStatus, findReport, findReportPhoto, listReports, lockReportStatus, parseReportFilters, photosOf, reportDepartments } from "./report-queries.js";
 
 // The 通報 inbox (/staff/reports) and one report's page: where (address, coordinates, a link to a
@@ -48,7 +48,7 @@ ${statusTabs("/staff/reports", filters, counts)}
 <table class="list">
 <thead><tr><th>受付番号</th><th>種類</th><th>場所</th><th class="num">写真</th><th>状態</th><th>担当課</th><th>担当者</th><th>受付日時</th></tr></thead>
 <tbody>
-${rows.length === 0 ? html`<tr><td colspan="8" class="empty">条件に合う通報はありません。</td></tr>` : ""}
+${rows.length === 0 ? emptyCaseRow({ noun: "通報", path: "/staff/reports", columns: 8 }, filters, filters.category) : ""}
 ${rows.map(
   (row) => html`<tr>
 <td><a href="/staff/reports/${row.id}">${row.reference_no}</a></td>

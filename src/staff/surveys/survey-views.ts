@@ -149,6 +149,7 @@ export function resultsView(survey: SurveyRow, total: number, results: QuestionR
 <dt>担当課</dt><dd>${survey.department ?? "（未設定）"}</dd>
 <dt>住民の方に送ってもらう言葉</dt><dd><input class="deep-link" type="text" readonly value="${deepLink(survey.slug)}" aria-label="このアンケートを開く言葉"></dd>
 </dl>
+${total === 0 ? html`<p class="empty" role="status">このアンケートへの回答はまだありません。${survey.status === "draft" ? "受付を開始すると、住民の方が回答できるようになります。" : ""}</p>` : ""}
 ${
   mayReadAnswers
     ? html`<form method="get" action="/staff/api/exports/surveys/${survey.id}/answers.csv" class="filters">
