@@ -7,6 +7,7 @@ import { migrateToLatest } from "./store/migrate.js";
 import { seedIfEmpty } from "./seeds/seed-if-empty.js";
 import { loadBotTexts } from "./seeds/bot-texts.js";
 import { InboxWriter } from "./inbox/inbox-writer.js";
+import { InboxAnnouncer, inboxChannel, parseStoredElsewhere } from "./inbox/inbox-channel.js";
 import { InboxWorker, defaultWorkerOptions, type InboxWorkerOptions } from "./inbox/inbox-worker.js";
 import { createEventHandler } from "./events/handle-event.js";
 import { loadRouterData } from "./intents/load-router-data.js";
@@ -24,9 +25,15 @@ import { Sweeper } from "./line/outbox-sweeper.js";
 import { createNoticeSender } from "./notices/notice-sender.js";
 import { NoticeDelivery, defaultNoticeDeliveryOptions, type NoticeDeliveryOptions } from "./notices/notice-delivery.js";
 import { loadNoticeTemplates } from "./notices/notice-templates.js";
-import { CapturedRequests, lineApiStandIn } from "./devchat/line-api-standin.js";
-import express from "express";
+import { CapturedRequests } from "./devchat/line-api-standin/captured-requests.js";
+import { friendsOfTheAccount } from "./devchat/line-api-standin/friends.js";
+import { startLineApiStandIn, type RunningStandIn, type StandInInspector } from "./devchat/line-api-standin.js";
+import { deployLocalRichMenus } from "./devchat/local-rich-menus.js";
+import type express from "express";
 import { buildApp } from "./server.js";
+import { storeErrorSummary } from "./store/store-errors.js";
+import { releaseClaimsOfGoneProcesses } from "./inbox/dead-claims.js";
+import { limitLineRequestTime } from "./line/line-client.js";
 
 export interface RunningBot {
   url: string;
@@ -35,6 +42,8 @@ export interface RunningBot {
   dispatcher: OutboundDispatcher;
   notices: NoticeDelivery;
   captured: CapturedRequests | null;
+  // The local stand-in for the LINE API (local mode only).
+  lineStandIn: RunningStandIn | null;
   lineApiBaseUrl: string;
   dataApiBaseUrl: string;
   stop(): Promise<void>;
@@ -55,12 +64,23 @@ export interface BotOverrides {
   noticeIntervalMs?: number;
   notices?: Partial<NoticeDeliveryOptions>;
   host?: string;
+  // Local mode: the stand-in's monthly message limit, and what tests check its traffic with.
+  lineStandIn?: { monthlyLimit?: number | null; inspector?: StandInInspector };
 }
 
 // Start-up, in order: store → migrations → seeds → HTTP server → worker and outbox sweep.
 export async function startBot(config: Config, log: Logger, overrides: BotOverrides = {}): Promise<RunningBot> {
+  // A broken connection is dropped by the pool and replaced when next needed; the work it was doing
+  // fails as "database unreachable" and is retried (webhook 503, events handed back).
+  const onConnectionError = (error: Error) => log.warn({ reason: storeErrorSummary(error) }, "database connection lost; reconnecting when next needed");
   const store = await openStore(
-    overrides.store ?? (config.database.kind === "postgres" ? { kind: "postgres", url: config.database.url } : config.database),
+    overrides.store
+      ? overrides.store.kind === "postgres"
+        ? { onConnectionError, ...overrides.store }
+        : overrides.store
+      : config.database.kind === "postgres"
+        ? { kind: "postgres", url: config.database.url, onConnectionError }
+        : config.database,
   );
   try {
     const applied = await migrateToLatest(store.db);
@@ -75,6 +95,7 @@ export async function startBot(config: Config, log: Logger, overrides: BotOverri
 }
 
 async function startServing(config: Config, log: Logger, store: Store, overrides: BotOverrides): Promise<RunningBot> {
+  limitLineRequestTime(config.line.timeoutMs);
   const texts = await loadBotTexts();
   const router = createRouter(await loadRouterData());
   const flowTexts = await loadFlowTexts();
@@ -83,11 +104,17 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   const useStandIn = config.localMode && !config.line.apiBaseUrlIsExplicit;
   const captured = config.devChat || useStandIn ? new CapturedRequests() : null;
 
-  // The local stand-in for the LINE API listens on a loopback port of its own: the SDK resolves
-  // "/v2/bot/..." against the host, so it cannot live under a path of the main app.
-  const standIn = useStandIn && captured ? await startStandIn(config.line.channelAccessToken, captured) : null;
-  const lineApiBaseUrl = standIn?.url ?? config.line.apiBaseUrl;
-  const dataApiBaseUrl = standIn?.url ?? config.line.dataApiBaseUrl;
+  // The local stand-in for the LINE API listens on loopback ports of its own (one per LINE host):
+  // the SDK resolves "/v2/bot/..." against the host, so it cannot live under a path of the main app.
+  // The seeds' rich menus are deployed to it before anything can ask for them.
+  const standIn =
+    useStandIn && captured
+      ? await startLineApiStandIn({ channelAccessToken: config.line.channelAccessToken, captured, friends: friendsOfTheAccount(store.db), log, ...overrides.lineStandIn })
+      : null;
+  const lineApiBaseUrl = standIn?.apiUrl ?? config.line.apiBaseUrl;
+  const dataApiBaseUrl = standIn?.dataUrl ?? config.line.dataApiBaseUrl;
+  const lineApi = { channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl, dataApiBaseUrl };
+  if (standIn) await deployLocalRichMenus(lineApi, log);
   const content = createContentFetcher({ dataApiBaseUrl, channelAccessToken: config.line.channelAccessToken });
   const conversations = createConversationEngine(texts, flowTexts, router, { content });
   const sender = createLineSender({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl });
@@ -100,10 +127,17 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   const noticeTemplates = await loadNoticeTemplates();
   const dispatcher = new OutboundDispatcher(store.db, sender, log, {
     ...defaultDispatcherOptions(overrides.worker?.workerId ?? defaults.workerId),
+    maxAgeMs: config.line.answerMaxAgeMs,
     ...overrides.dispatcher,
   });
   // Answers are written claimed by this process's dispatcher and sent by it right after commit.
-  const workerOptions = { ...defaults, sendAs: { workerId: dispatcher.options.workerId, leaseMs: dispatcher.options.leaseMs }, ...overrides.worker };
+  // Paced by the event loop's lag only beside a webhook (a worker-only process starves nobody).
+  const workerOptions = {
+    ...defaults,
+    pace: servesWebhook ? defaults.pace : null,
+    sendAs: { workerId: dispatcher.options.workerId, leaseMs: dispatcher.options.leaseMs },
+    ...overrides.worker,
+  };
   const worker = runsWorker
     ? new InboxWorker(
         store.db,
@@ -117,14 +151,16 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     : null;
   // With a worker in this process, the webhook stores events already claimed for it while it has
   // room (no claim query of its own) and tells it of the others; otherwise they wait pending for
-  // any worker.
-  const inbox = servesWebhook ? new InboxWriter(store.db, worker) : null;
+  // any worker. The workers of other processes are told of what it left (inbox-channel.ts); the
+  // embedded database has no other process.
+  const announcer = servesWebhook && store.kind === "postgres" ? new InboxAnnouncer(store.notifications, workerOptions.workerId, log) : null;
+  const inbox = servesWebhook ? new InboxWriter(store.db, worker, undefined, announcer ? (userIds, needsRoom) => announcer.announce(userIds, needsRoom) : null) : null;
   const app = buildApp({
     db: store.db,
     log,
     channelSecret: config.line.channelSecret,
     inbox,
-    devChat: config.devChat && captured && servesWebhook ? { botName: texts.bot_name, captured } : null,
+    devChat: config.devChat && captured && servesWebhook ? { botName: texts.bot_name, captured, line: lineApi } : null,
     staff: servesWebhook ? { secureCookies: config.production, deliver: (ids) => dispatcher.deliver(ids), reports: flowTexts.report, procedures: conversations.procedures, now: overrides.now, listings: { publicBaseUrl: config.publicBaseUrl, department: flowTexts.vacantHouse.department }, retentionDays: config.retentionDays, notices: { publicBaseUrl: config.publicBaseUrl, accountName: texts.bot_name, templates: noticeTemplates, quota: () => noticeSender.quota(), wake: () => noticeJob.wake() } } : null,
   });
   const server = await listen(app, config.port, overrides.host ?? "0.0.0.0");
@@ -148,8 +184,23 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   const syncMenus = createMenuSync(store.db, createUserRichMenuApi({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl }), log, overrides.menuSync);
   const menus = new Sweeper(() => syncMenus(now()), overrides.menuSync?.intervalMs ?? 3_000, log, "rich menu sync");
   if (worker) {
+    // Work a killed predecessor on this host left claimed is taken up now, not when its leases end.
+    await releaseClaimsOfGoneProcesses(store.db, workerOptions.workerId, log).catch((error) =>
+      log.warn({ reason: storeErrorSummary(error) }, "could not look for work left by stopped processes; their leases will expire"),
+    );
+    // Heard until the store closes (stop): a notice reaching a stopped worker changes nothing.
+    await store.notifications.subscribe(
+      inboxChannel,
+      (payload) => {
+        const notice = parseStoredElsewhere(payload);
+        if (notice && notice.from !== workerOptions.workerId) worker.noticeStored(notice.userIds ?? [], notice.needsRoom);
+      },
+      // Notices may have been lost while the listening connection was down: look now.
+      { missed: () => worker.wake() },
+    );
     worker.start();
     sweeper.start();
+    sweeper.wake();
     jobs.start();
     menus.start();
     noticeJob.start();
@@ -163,28 +214,26 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     dispatcher,
     notices: noticeDelivery,
     captured,
+    lineStandIn: standIn,
     lineApiBaseUrl,
     dataApiBaseUrl,
     async stop() {
-      await closeServer(server);
-      await worker?.stop();
+      // New requests on kept-alive connections are still answered, with `Connection: close`, so
+      // clients move to another process; meanwhile the worker stops claiming and finishes the
+      // events it holds, answers sent included.
+      server.prependListener("request", (_req, res) => res.setHeader("Connection", "close"));
+      await Promise.all([closeServer(server), worker?.stop()]);
+      dispatcher.stop();
       await sweeper.stop();
       await jobs.stop();
       await menus.stop();
       // A delivery in progress stops where it is; its lease runs out and a running process resumes it.
       stopNotices.abort();
       await noticeJob.stop();
-      if (standIn) await closeServer(standIn.server);
+      await standIn?.stop();
       await store.close();
     },
   };
-}
-
-async function startStandIn(channelAccessToken: string, captured: CapturedRequests): Promise<{ server: Server; url: string }> {
-  const app = express();
-  app.use(lineApiStandIn({ channelAccessToken, captured }));
-  const server = await listen(app, 0, "127.0.0.1");
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 function listen(app: express.Express, port: number, host: string): Promise<Server> {
@@ -196,9 +245,17 @@ function listen(app: express.Express, port: number, host: string): Promise<Serve
   });
 }
 
-function closeServer(server: Server): Promise<void> {
+// Waits for the requests in progress (closing each connection as its response ends), for at most
+// `graceMs`; then closes what is left.
+function closeServer(server: Server, graceMs = 8_000): Promise<void> {
   return new Promise((resolve) => {
-    server.close(() => resolve());
+    const idle = setInterval(() => server.closeIdleConnections(), 100);
+    const force = setTimeout(() => server.closeAllConnections(), graceMs);
+    server.close(() => {
+      clearInterval(idle);
+      clearTimeout(force);
+      resolve();
+    });
     server.closeIdleConnections();
   });
 }

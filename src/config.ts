@@ -40,6 +40,10 @@ const environmentSchema = z
       .transform((value) => value?.replace(/\/+$/, "")),
     // How long personal data in closed inquiries and reports is kept (the city's retention rules decide).
     PERSONAL_DATA_RETENTION_DAYS: z.coerce.number().int().min(1).max(36_500).default(1095),
+    // The longest one call to LINE's API may take (connect, answer, body), in milliseconds.
+    LINE_API_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(10_000),
+    // How long an answer LINE could not take stays worth sending, in hours (then: expired).
+    ANSWER_MAX_AGE_HOURS: z.coerce.number().min(1).max(24 * 7).default(24),
     APP_ROLE: z.enum(["all", "web", "worker"]).default("all"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     NODE_ENV: z.string().optional(),
@@ -79,6 +83,8 @@ export interface Config {
     dataApiBaseUrl: string;
     // True when LINE_API_BASE_URL was set: in local mode the stand-in is used only when it was not.
     apiBaseUrlIsExplicit: boolean;
+    timeoutMs: number;
+    answerMaxAgeMs: number;
   };
   localMode: boolean;
   devChat: boolean;
@@ -113,6 +119,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       apiBaseUrl: e.LINE_API_BASE_URL,
       dataApiBaseUrl: e.LINE_DATA_API_BASE_URL,
       apiBaseUrlIsExplicit: Boolean(env.LINE_API_BASE_URL?.trim()),
+      timeoutMs: e.LINE_API_TIMEOUT_MS,
+      answerMaxAgeMs: e.ANSWER_MAX_AGE_HOURS * 3_600_000,
     },
     localMode,
     devChat: localMode || e.DEV_CHAT,

@@ -4,11 +4,11 @@ import type { Logger } from "./logger.js";
 import type { Database } from "./store/database.js";
 import type { InboxWriter } from "./inbox/inbox-writer.js";
 import { webhookRouter } from "./line/webhook-route.js";
-import { devChatRouter } from "./devchat/devchat-route.js";
-import type { CapturedRequests } from "./devchat/line-api-standin.js";
+import { devChatRouter, type DevChatParts } from "./devchat/devchat-route.js";
 import { staffConsole, type StaffConsoleOptions } from "./staff/staff-router.js";
 import { publicListingPhotos } from "./staff/listings/listing-photos.js";
 import { noticeLinkRedirect } from "./notices/link-redirect.js";
+import { storeErrorSummary } from "./store/store-errors.js";
 
 export interface AppParts {
   db: Kysely<Database>;
@@ -16,7 +16,7 @@ export interface AppParts {
   channelSecret: string;
   // Absent for a worker-only process: it serves health checks and nothing else.
   inbox: InboxWriter | null;
-  devChat: { botName: string; captured: CapturedRequests } | null;
+  devChat: DevChatParts | null;
   // The staff console, where this process serves web requests.
   staff: StaffConsoleOptions | null;
 }
@@ -35,8 +35,9 @@ export function buildApp(parts: AppParts): Express {
       await withTimeout(sql`select 1`.execute(parts.db), 2_000);
       res.json({ status: "ready", database: "reachable" });
     } catch (error) {
-      parts.log.warn({ err: error }, "readiness check: database unreachable");
-      res.status(503).json({ status: "not ready", database: "unreachable" });
+      const reason = storeErrorSummary(error);
+      parts.log.warn({ reason }, "readiness check: database unreachable");
+      res.status(503).json({ status: "not ready", database: "unreachable", reason });
     }
   });
 

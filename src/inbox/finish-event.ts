@@ -36,18 +36,21 @@ export async function finishEvent(
     ...chunks.map((chunk, index) => outboundStatement(trx, `o${index}`, chunk, handled.outbound!)),
     sql`done as (${eventDoneQuery(trx, row).returning("webhook_event_id")})`,
   ];
-  const ids = chunks.map((_, index) => sql`(select id from ${sql.raw(`o${index}`)})`);
+  // Each answer row's id, and whether it was written claimed ('sending') or waits ('pending') for
+  // an earlier answer of the resident that is still unsent (outboundStatement).
+  const ids = chunks.map((_, index) => sql`(select id || ':' || status from ${sql.raw(`o${index}`)})`);
   const { rows } = await executeStandalone(
     trx,
     prepared(sql<{ held: number; ids: string[] | null }>`
       with ${sql.join(statements)}
       select case when exists (select 1 from done) then 1 else inbox_lease_lost(${row.webhook_event_id}) end as held, ${ids.length > 0 ? sql`array[${sql.join(ids)}]::text[]` : sql`null::text[]`} as ids`.compile(trx)),
   );
-  const result = rows[0]!;
-  const outboundIds = result.ids ?? [];
-  const written = chunks.map((chunk, index) => ({ ...chunk.row, id: outboundIds[index]! }));
+  const written = (rows[0]!.ids ?? []).map((idAndStatus, index) => {
+    const [id, status] = idAndStatus.split(":") as [string, string];
+    return { row: { ...chunks[index]!.row, id }, claimed: status === "sending" };
+  });
   return {
-    claimed: sendNow ? written : [],
-    pendingIds: sendNow ? [] : written.map((outbound) => outbound.id),
+    claimed: written.filter((outbound) => outbound.claimed).map((outbound) => outbound.row),
+    pendingIds: written.filter((outbound) => !outbound.claimed).map((outbound) => outbound.row.id),
   };
 }

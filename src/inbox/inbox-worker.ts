@@ -9,7 +9,10 @@ import type { OutboundClaim, OutboundDraft, SendableOutbound } from "../line/out
 import { retryDelayMs } from "./backoff.js";
 import { finishEvent, inboxLeaseLostCode } from "./finish-event.js";
 import { deferredTransaction } from "../store/deferred-begin.js";
-import { claimNextEvents, markEventFailedAttempt, type ClaimedEvent } from "./inbox-queries.js";
+import { claimNextEvents, markEventFailedAttempt, releaseEvent, type ClaimedEvent } from "./inbox-queries.js";
+import { isConnectionError, storeErrorSummary } from "../store/store-errors.js";
+import { EventLoopPace, defaultPaceOptions, type PaceOptions } from "./event-loop-pace.js";
+import { NextEventWatch } from "./next-event-watch.js";
 
 // What a handler gets: the event, a transaction to write in (and only that: on the embedded
 // database another query outside it would wait for the transaction forever), and a logger that
@@ -56,6 +59,9 @@ export interface InboxWorkerOptions {
   // The dispatcher's identity: answers are written already claimed by it and sent at once after
   // commit (no claim round trip). Without it they are written pending for afterCommit to deliver.
   sendAs?: OutboundClaim;
+  // Fewer events at once while this process's event loop lags (event-loop-pace.ts), so that the
+  // webhook beside the worker keeps answering; null: `concurrency` whatever the lag.
+  pace: PaceOptions | null;
 }
 
 export const defaultWorkerOptions = (): InboxWorkerOptions => ({
@@ -67,13 +73,15 @@ export const defaultWorkerOptions = (): InboxWorkerOptions => ({
   maxAttempts: 5,
   pollIntervalMs: 1_000,
   backoff: (attempt) => retryDelayMs(attempt, { baseMs: 1_000, maxMs: 60_000 }),
+  pace: defaultPaceOptions(),
 });
 
 // Handles inbox events after the webhook was acked. A loop claims due events, up to `concurrency`
 // at a time, and starts each as it comes (no waiting for a whole batch): each event is handled in
 // its own transaction, marked done in that same transaction, and its answer is then sent
-// (afterCommit). Woken at once by the webhook in this process, and when a slot frees while more
-// may be waiting; polls for events stored by other processes or waiting for a retry.
+// (afterCommit). Woken at once by the webhook in this process or another one (inbox-channel.ts),
+// and when a slot frees while more may be waiting; polls for events waiting for a retry, and for
+// any that a lost notification did not announce.
 // One resident's events run one after the other here, answer sent included: the claim query
 // holds back a user's event while an earlier one is unfinished in the database, and a later event
 // claimed while the earlier one's answer is still being sent waits for it.
@@ -89,11 +97,12 @@ export class InboxWorker {
   readonly #events = new Set<Promise<void>>();
   // The last unfinished event (answer sent) of each user handled here.
   readonly #userTails = new Map<string, Promise<void>>();
-  // Users with an event stored while an earlier one of theirs was in flight here: when that one
-  // finishes, claim again (the claim query held the later one back).
-  readonly #usersWaiting = new Set<string>();
+  // Users with an event stored while an earlier one of theirs is here: claim again when that one
+  // commits (the claim query held the later one back).
+  readonly #nextEvents = new NextEventWatch();
   // The last claim filled every free slot: there may be more due.
   #moreDue = false;
+  readonly #pace: EventLoopPace | null;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -101,11 +110,14 @@ export class InboxWorker {
     private readonly afterCommit: AfterCommit,
     private readonly log: Logger,
     readonly options: InboxWorkerOptions = defaultWorkerOptions(),
-  ) {}
+  ) {
+    this.#pace = options.pace ? new EventLoopPace(options.concurrency, options.pace) : null;
+  }
 
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#pace?.start();
     this.#loop = this.#run();
   }
 
@@ -115,6 +127,7 @@ export class InboxWorker {
     await this.#loop;
     this.#loop = null;
     await Promise.all(this.#events);
+    this.#pace?.stop();
   }
 
   wake(): void {
@@ -123,10 +136,15 @@ export class InboxWorker {
   }
 
   // How many events the webhook in this process may store already claimed for this worker
-  // (inbox-writer.ts): what its free slots allow.
+  // (inbox-writer.ts): what its free slots allow; none while the event loop lags.
   freeSlots(): number {
-    if (!this.#running) return 0;
-    return Math.max(0, Math.min(this.options.concurrency - this.#inFlight, this.options.maxSending - this.#sending - this.#inFlight));
+    if (!this.#running || this.#pace?.congested) return 0;
+    return this.#room();
+  }
+
+  #room(): number {
+    const slots = this.#pace?.slots ?? this.options.concurrency;
+    return Math.max(0, Math.min(slots - this.#inFlight, this.options.maxSending - this.#sending - this.#inFlight));
   }
 
   // An event of this user is being handled here: a new one of theirs must wait its turn.
@@ -139,10 +157,16 @@ export class InboxWorker {
     for (const row of rows) void this.#start(row);
   }
 
-  // The webhook in this process stored events of these users: claim them now.
-  noticeStored(userIds: (string | null)[]): void {
-    for (const userId of userIds) if (userId !== null && this.#userTails.has(userId)) this.#usersWaiting.add(userId);
-    this.wake();
+  // The webhook in this process or another one (inbox-channel.ts) stored events of these users
+  // pending: those of users handled here are claimed when their turn comes; `needsRoom`: some were
+  // left for lack of a free slot, claimed when one frees. The others wait behind an event another
+  // process holds, which claims them after it (it was told): no claim here for each webhook request.
+  noticeStored(userIds: (string | null)[], needsRoom: boolean): void {
+    let claim = needsRoom;
+    for (const userId of userIds) if (userId !== null && this.#nextEvents.told(userId, this.#userTails.has(userId))) claim = true;
+    if (!claim) return;
+    this.#moreDue = true;
+    if (this.#room() > 0) this.wake();
   }
 
   // Claims one batch and handles it to the end (answers sent); returns how many it claimed.
@@ -155,18 +179,25 @@ export class InboxWorker {
   async #run(): Promise<void> {
     while (this.#running) {
       this.#woken = false;
-      const limit = Math.min(this.options.batchSize, this.freeSlots());
+      // While the loop lags, a pause before each claim lets the webhook's requests go first.
+      if (this.#pace?.congested) await new Promise((resolve) => setTimeout(resolve, 20));
+      if (!this.#running) break;
+      const limit = Math.min(this.options.batchSize, this.#room());
       if (limit > 0) {
         let claimed = 0;
         try {
           const rows = await claimNextEvents(this.db, this.options.workerId, limit, this.options.leaseMs);
-          for (const row of rows) void this.#start(row);
+          for (const row of rows) {
+            // Their next event is claimed when this one commits.
+            if (row.later_pending && row.user_id !== null) this.#nextEvents.expect(row.user_id);
+            void this.#start(row);
+          }
           claimed = rows.length;
         } catch (error) {
-          this.log.error({ err: error }, "inbox worker could not claim events; retrying");
+          this.log.warn({ reason: storeErrorSummary(error) }, "inbox worker could not claim events; retrying");
         }
         this.#moreDue = claimed === limit;
-        if (this.#moreDue && this.#inFlight < this.options.concurrency) continue;
+        if (this.#moreDue && this.#room() > 0) continue;
       } else {
         // Every slot is busy: whatever is due is claimed when one frees.
         this.#moreDue = true;
@@ -180,14 +211,17 @@ export class InboxWorker {
   #start(row: ClaimedEvent): Promise<void> {
     this.#inFlight += 1;
     let phase: "transaction" | "sending" | "ended" = "transaction";
+    const userId = row.user_id;
     const committed = () => {
       if (phase !== "transaction") return;
       phase = "sending";
       this.#inFlight -= 1;
       this.#sending += 1;
-      if (this.#moreDue) this.wake();
+      let wake = this.#moreDue;
+      // The resident's next event can be claimed now: it is handled after this answer is sent.
+      if (userId !== null && this.#userTails.get(userId) === finished && this.#nextEvents.committed(userId)) wake = true;
+      if (wake) this.wake();
     };
-    const userId = row.user_id;
     const previous = userId === null ? undefined : this.#userTails.get(userId);
     const run = (previous ?? Promise.resolve())
       .then(() => this.#process(row, committed))
@@ -200,13 +234,22 @@ export class InboxWorker {
       let wake = this.#moreDue;
       if (userId !== null && this.#userTails.get(userId) === finished) {
         this.#userTails.delete(userId);
-        if (this.#usersWaiting.delete(userId)) wake = true;
+        if (this.#nextEvents.ended(userId)) wake = true;
       }
       if (wake) this.wake();
     });
-    if (userId !== null) this.#userTails.set(userId, finished);
+    if (userId !== null) {
+      this.#userTails.set(userId, finished);
+      this.#nextEvents.started(userId);
+    }
     this.#events.add(finished);
     return finished;
+  }
+
+  // Holds the event's place for its resident (their later events keep waiting) until it is back
+  // in the inbox, pending.
+  async #handBack(row: ClaimedEvent): Promise<void> {
+    await handBackUntilStored(this.db, row, () => this.#running, this.log);
   }
 
   #sleep(ms: number): Promise<void> {
@@ -250,6 +293,13 @@ export class InboxWorker {
         log.warn("event handled by another worker after this one's lease expired; changes rolled back");
         return;
       }
+      if (isConnectionError(error)) {
+        // The database went away mid-event (nothing of it committed): not the event's fault, so
+        // the attempt does not count; it is handed back as soon as the database answers again.
+        log.warn({ reason: storeErrorSummary(error) }, "database lost while handling an event; it will be handled again");
+        await this.#handBack(row);
+        return;
+      }
       const finalAttempt = row.attempts >= this.options.maxAttempts;
       const retryInMs = finalAttempt ? null : this.options.backoff(row.attempts);
       await markEventFailedAttempt(this.db, row, describeError(error), retryInMs).catch((markError) =>
@@ -263,6 +313,24 @@ export class InboxWorker {
     await this.afterCommit(finished.claimed, finished.pendingIds).catch((error) =>
       log.error({ err: error }, "sending after commit failed; the outbox sweep will retry"),
     );
+  }
+}
+
+// Hands an event whose handling the database interrupted back to the inbox, uncounted, retrying
+// until the database takes it (bounded by the event's lease: after that any worker may take it).
+async function handBackUntilStored(db: Kysely<Database>, row: ClaimedEvent, stillRunning: () => boolean, log: Logger): Promise<void> {
+  const until = new Date(row.lease_expires_at ?? Date.now()).getTime();
+  for (let wait = 200; stillRunning() && Date.now() < until; wait = Math.min(wait * 2, 5_000)) {
+    try {
+      await releaseEvent(db, row);
+      return;
+    } catch (error) {
+      if (!isConnectionError(error)) {
+        log.error({ err: error }, "could not hand an event back; its lease will expire and it will be retried");
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
   }
 }
 

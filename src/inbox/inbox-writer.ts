@@ -5,6 +5,8 @@ import type { ClaimedEvent } from "./inbox-queries.js";
 import type { WebhookEvent } from "../line/webhook-body.js";
 import { userIdOf } from "../line/webhook-body.js";
 import { preparedForRows } from "../store/prepared-statements.js";
+import { isDataError } from "../store/data-errors.js";
+import { insertFailedEvents, refusedEventRow, storeRowsApart } from "./poison.js";
 
 // The worker of this process (InboxWorker), which can take events as they are stored instead of
 // claiming them in a query of its own afterwards.
@@ -14,9 +16,14 @@ export interface InboxClaimer {
   // An event of this user is being handled: their new one must wait its turn.
   handling(userId: string): boolean;
   adopt(rows: ClaimedEvent[]): void;
-  // Events of these users were stored pending (null: an event without a user): claim them.
-  noticeStored(userIds: (string | null)[]): void;
+  // Events of these users were stored pending (null: an event without a user); `needsRoom`: some
+  // of them only because the worker had no free slot.
+  noticeStored(userIds: (string | null)[], needsRoom: boolean): void;
 }
+
+// Told of events stored pending that this process's worker did not take, for the workers of other
+// processes (inbox-channel.ts); `needsRoom` as for InboxClaimer.noticeStored.
+export type StoredPendingListener = (userIds: (string | null)[], needsRoom: boolean) => void;
 
 interface PendingWrite {
   rows: NewInboxEvent[];
@@ -29,8 +36,9 @@ interface PendingWrite {
 // multi-row INSERT: one round trip and one WAL flush for many requests. One insert at a time is
 // the fastest setting measured (bench:webhook: 83% of the bare handler with 1, 72-76% with 2 or 4:
 // more concurrent inserts only make the batches smaller). A request is acked only
-// after the statement holding its events committed; if that statement fails, every request in it
-// answers 500 and LINE redelivers. ON CONFLICT DO NOTHING makes duplicates and redeliveries no-ops.
+// after the statement holding its events committed; if that statement fails on a value one event
+// carried, the requests are stored apart (#storeApart), otherwise every request in it is answered
+// with an error and LINE redelivers. ON CONFLICT DO NOTHING makes duplicates and redeliveries no-ops.
 export class InboxWriter {
   readonly #pending: PendingWrite[] = [];
   #inFlight = 0;
@@ -44,11 +52,16 @@ export class InboxWriter {
       maxRowsPerInsert: 500,
       maxConcurrentInserts: 1,
     },
+    private readonly storedPending: StoredPendingListener | null = null,
   ) {}
 
-  store(events: WebhookEvent[], receivedAt = new Date()): Promise<void> {
+  // `refusals`: events (by webhookEventId) to store as failed with that reason, never handled.
+  store(events: WebhookEvent[], receivedAt = new Date(), refusals: ReadonlyMap<string, string> = new Map()): Promise<void> {
     if (events.length === 0) return Promise.resolve();
-    const rows = events.map((event) => inboxRowOf(event, receivedAt));
+    const rows = events.map((event) => {
+      const refusal = refusals.get(event.webhookEventId);
+      return refusal === undefined ? inboxRowOf(event, receivedAt) : refusedEventRow(event, receivedAt, refusal);
+    });
     return new Promise((resolve, reject) => {
       this.#pending.push({ rows, resolve, reject });
       this.#startInserts();
@@ -83,22 +96,57 @@ export class InboxWriter {
     for (const write of group) for (const row of write.rows) unique.set(row.webhook_event_id, row);
     const rows = [...unique.values()];
     let claimed: ClaimedEvent[] = [];
+    const room = { short: this.claimer === null };
     try {
-      claimed = await this.#store(rows);
+      claimed = await this.#storeRows(rows, true, room);
     } catch (error) {
-      for (const write of group) write.reject(error);
+      if (isDataError(error)) await this.#storeApart(group);
+      else for (const write of group) write.reject(error);
       return;
     }
     for (const write of group) write.resolve();
     if (claimed.length > 0) this.claimer!.adopt(claimed);
     const taken = new Set(claimed.map((row) => row.webhook_event_id));
     const left = rows.filter((row) => !taken.has(row.webhook_event_id));
-    if (left.length > 0) this.claimer?.noticeStored(left.map((row) => row.user_id ?? null));
+    if (left.length > 0) this.#noticeStored(left.map((row) => row.user_id ?? null), room.short);
   }
 
-  // Stores the rows (a duplicate or redelivery is a no-op) and returns those stored claimed.
-  async #store(rows: NewInboxEvent[]): Promise<ClaimedEvent[]> {
-    const claimable = this.claimer ? chooseClaimable(rows, this.claimer) : new Set<string>();
+  #noticeStored(userIds: (string | null)[], needsRoom: boolean): void {
+    this.claimer?.noticeStored(userIds, needsRoom);
+    this.storedPending?.(userIds, needsRoom);
+  }
+
+  // The group's statement failed on a value it carried (isDataError): a bad event must not fail
+  // the events of other requests (issue 12). Each request is stored apart (poison.ts). Rare, so
+  // nothing is stored claimed here: the worker is told, and claims them.
+  async #storeApart(group: PendingWrite[]): Promise<void> {
+    const stored: (string | null)[] = [];
+    for (const write of group) {
+      try {
+        await storeRowsApart(write.rows, (rows) => this.#storeRows(rows, false));
+        stored.push(...write.rows.map((row) => row.user_id ?? null));
+        write.resolve();
+      } catch (error) {
+        write.reject(error);
+      }
+    }
+    if (stored.length > 0) this.#noticeStored(stored, true);
+  }
+
+  // Failed rows (refused events) first, in a statement of their own: if the other statement then
+  // fails, the request is answered with an error and redelivered, and the failed rows are no-ops.
+  async #storeRows(rows: NewInboxEvent[], claim: boolean, room?: { short: boolean }): Promise<ClaimedEvent[]> {
+    const failed = rows.filter((row) => row.status === "failed");
+    if (failed.length === 0) return this.#store(rows, claim, room);
+    await insertFailedEvents(this.db, failed);
+    const handled = rows.filter((row) => row.status !== "failed");
+    return handled.length > 0 ? this.#store(handled, claim, room) : [];
+  }
+
+  // Stores the rows (a duplicate or redelivery is a no-op) and returns those stored claimed;
+  // `room.short` is set when some were not tried for lack of a free slot.
+  async #store(rows: NewInboxEvent[], claim: boolean, room?: { short: boolean }): Promise<ClaimedEvent[]> {
+    const claimable = claim && this.claimer ? chooseClaimable(rows, this.claimer, room) : new Set<string>();
     if (claimable.size === 0) {
       const insert = this.db
         .insertInto("inbox_events")
@@ -137,12 +185,15 @@ export class InboxWriter {
 
 // At most the worker's free slots, and per user only their first event of the group, unless one
 // of theirs is being handled already.
-function chooseClaimable(rows: NewInboxEvent[], claimer: InboxClaimer): Set<string> {
+function chooseClaimable(rows: NewInboxEvent[], claimer: InboxClaimer, room?: { short: boolean }): Set<string> {
   const chosen = new Set<string>();
   const users = new Set<string>();
   let free = claimer.freeSlots();
   for (const row of rows) {
-    if (free <= 0) break;
+    if (free <= 0) {
+      if (room) room.short = true;
+      break;
+    }
     const userId = row.user_id ?? null;
     if (userId !== null) {
       if (users.has(userId)) continue;

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely, type Transaction } from "kysely";
-import type { Database, OutboundMessageRow } from "../store/database.js";
+import type { Database, OutboundMessageRow, OutboundStatus } from "../store/database.js";
 import type { LineMessage } from "./line-client.js";
 
 // LINE's reference (Messaging API, "Send reply message"): a reply token must be used within one
@@ -24,7 +24,18 @@ export interface OutboundDraft {
 // What the dispatcher needs of an outbox row to send it and record the outcome.
 export type SendableOutbound = Pick<
   OutboundMessageRow,
-  "id" | "user_id" | "inbox_event_id" | "reply_token" | "reply_deadline" | "messages" | "retry_key" | "method" | "attempts" | "claimed_by"
+  | "id"
+  | "user_id"
+  | "inbox_event_id"
+  | "reply_token"
+  | "reply_deadline"
+  | "messages"
+  | "retry_key"
+  | "method"
+  | "attempts"
+  | "claimed_by"
+  | "created_at"
+  | "reply_outcome_unknown"
 >;
 
 // Who sends a row written as already claimed: the process that wrote it sends it right after
@@ -69,6 +80,8 @@ export function outboundChunks(draft: OutboundDraft, claim: OutboundClaim | null
         method: null,
         attempts: claim ? 1 : 0,
         claimed_by: claim?.workerId ?? null,
+        created_at: new Date(),
+        reply_outcome_unknown: false,
       },
       claim,
     });
@@ -76,10 +89,14 @@ export function outboundChunks(draft: OutboundDraft, claim: OutboundClaim | null
   return chunks;
 }
 
-// `name as (insert the outbox row returning id), name_log as (insert its log rows)`: a chunk's
-// writes as two CTEs, for one statement with whatever else the caller writes; `name` holds its id.
+// `name as (insert the outbox row returning id and status), name_log as (insert its log rows)`: a
+// chunk's writes as two CTEs, for one statement with whatever else the caller writes.
+// A row is written claimed (status 'sending', for the caller to send right after commit) only when
+// the resident has no earlier answer still unsent: otherwise it waits, pending, for that one
+// (a resident's answers leave in order; OutboundDispatcher sends it when the earlier one is done).
 export function outboundStatement(db: Transaction<Database> | Kysely<Database>, name: string, chunk: OutboundChunk, draft: OutboundDraft) {
   const { row, claim } = chunk;
+  const waits = sql<boolean>`exists (select 1 from outbound_messages earlier where earlier.user_id = ${row.user_id} and earlier.status in ('pending', 'sending'))`;
   const outbound = db
     .insertInto("outbound_messages")
     .values({
@@ -90,10 +107,15 @@ export function outboundStatement(db: Transaction<Database> | Kysely<Database>, 
       messages: JSON.stringify(row.messages),
       retry_key: row.retry_key,
       ...(claim
-        ? { status: "sending" as const, attempts: row.attempts, claimed_by: claim.workerId, lease_expires_at: sql<Date>`now() + ${claim.leaseMs} * interval '1 millisecond'` }
+        ? {
+            status: sql<OutboundStatus>`case when ${waits} then 'pending' else 'sending' end`,
+            attempts: sql<number>`case when ${waits} then 0 else ${row.attempts}::int end`,
+            claimed_by: sql<string | null>`case when ${waits} then null else ${claim.workerId}::text end`,
+            lease_expires_at: sql<Date | null>`case when ${waits} then null else now() + ${claim.leaseMs} * interval '1 millisecond' end`,
+          }
         : {}),
     })
-    .returning("id");
+    .returning(["id", "status"]);
   const log = db.insertInto("messages").values(
     row.messages.map((message) => ({
       user_id: draft.to,
@@ -108,25 +130,43 @@ export function outboundStatement(db: Transaction<Database> | Kysely<Database>, 
   return sql`${sql.raw(name)} as (${outbound}), ${sql.raw(`${name}_log`)} as (${log})`;
 }
 
-// Claims outbound rows for sending: the given ids (just written by this process), or, with no ids,
-// any due row (pending past its backoff, or "sending" whose sender's lease expired).
+// Claims outbound rows for sending: the given ids (just written by this process), the next unsent
+// rows of the given residents (their earlier answer is done), or, with a limit, any due row
+// (pending past its backoff, or "sending" whose sender's lease expired).
+// A row is claimed only when no earlier row of the same resident is unsent, so a resident's
+// answers leave in the order they were written, whichever process sends them.
+// A row taken over from a sender whose lease expired may have reached LINE already: if that sender
+// was replying, reply_outcome_unknown records it (OutboundDispatcher).
 export async function claimOutbound(
   db: Kysely<Database>,
   workerId: string,
   leaseMs: number,
-  selection: { ids: string[] } | { limit: number },
+  selection: { ids: string[] } | { userIds: string[] } | { limit: number },
 ): Promise<OutboundMessageRow[]> {
   const due =
     "ids" in selection
-      ? sql`o.id in (${sql.join(selection.ids)}) and o.status = 'pending'`
-      : sql`((o.status = 'pending' and o.next_attempt_at <= now()) or (o.status = 'sending' and o.lease_expires_at < now()))`;
-  const limit = "ids" in selection ? selection.ids.length : selection.limit;
-  if (limit === 0) return [];
+      ? selection.ids.length === 0
+        ? null
+        : sql`o.id in (${sql.join(selection.ids)}) and o.status = 'pending'`
+      : "userIds" in selection
+        ? selection.userIds.length === 0
+          ? null
+          : sql`o.user_id in (${sql.join(selection.userIds)}) and o.status = 'pending' and o.next_attempt_at <= now()`
+        : sql`((o.status = 'pending' and o.next_attempt_at <= now()) or (o.status = 'sending' and o.lease_expires_at < now()))`;
+  const limit = "ids" in selection ? selection.ids.length : "userIds" in selection ? selection.userIds.length : selection.limit;
+  if (due === null || limit === 0) return [];
   const result = await sql<OutboundMessageRow>`
     update outbound_messages
        set status = 'sending', attempts = attempts + 1, claimed_by = ${workerId},
-           lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
-     where id in (select o.id from outbound_messages o where ${due} order by o.id limit ${limit} for update skip locked)
+           lease_expires_at = now() + ${leaseMs} * interval '1 millisecond',
+           reply_outcome_unknown = reply_outcome_unknown or (status = 'sending' and reply_token is not null)
+     where id in (
+       select o.id from outbound_messages o
+        where ${due}
+          and not exists (
+            select 1 from outbound_messages earlier
+             where earlier.user_id = o.user_id and earlier.id < o.id and earlier.status in ('pending', 'sending'))
+        order by o.id limit ${limit} for update skip locked)
     returning *`.execute(db);
   return result.rows;
 }
@@ -135,28 +175,35 @@ export type OutboundResult =
   | { status: "sent"; method: "reply" | "push"; httpStatus: number }
   | { status: "skipped"; reason: string }
   | { status: "failed"; method: "reply" | "push"; httpStatus: number | null; error: string }
-  | { status: "retry"; method: "reply" | "push"; httpStatus: number | null; error: string; retryInMs: number };
+  | { status: "expired"; method: "reply" | "push" | null; httpStatus: number | null; error: string }
+  // replyOutcomeUnknown: this attempt was a reply that may have reached LINE.
+  | { status: "retry"; method: "reply" | "push"; httpStatus: number | null; error: string; retryInMs: number; replyOutcomeUnknown?: boolean };
 
-export async function recordOutboundResult(db: Kysely<Database>, row: Pick<OutboundMessageRow, "id" | "claimed_by" | "attempts">, result: OutboundResult): Promise<void> {
+// Records an outcome other than "sent" (SentRecorder writes those), while the sender still holds
+// the row (same claimer, same attempt). Returns whether the resident has a later answer waiting
+// for this one to be done: the caller sends it next.
+export async function recordOutboundResult(
+  db: Kysely<Database>,
+  row: Pick<OutboundMessageRow, "id" | "claimed_by" | "attempts">,
+  result: Exclude<OutboundResult, { status: "sent" }>,
+): Promise<boolean> {
   const base = db
     .updateTable("outbound_messages")
     .where("id", "=", row.id)
     .where("claimed_by", "=", row.claimed_by)
     .where("attempts", "=", row.attempts);
+  const laterWaiting = sql<boolean>`exists (select 1 from outbound_messages later where later.user_id = outbound_messages.user_id and later.id > outbound_messages.id and later.status = 'pending')`;
   switch (result.status) {
-    case "sent":
-      await base
-        .set({ status: "sent", method: result.method, last_status: result.httpStatus, last_error: null, sent_at: sql`now()`, lease_expires_at: null })
-        .execute();
-      return;
     case "skipped":
-      await base.set({ status: "skipped", last_error: result.reason, lease_expires_at: null }).execute();
-      return;
+      return waiting(await base.set({ status: "skipped", last_error: result.reason, lease_expires_at: null }).returning(laterWaiting.as("waiting")).execute());
     case "failed":
-      await base
-        .set({ status: "failed", method: result.method, last_status: result.httpStatus, last_error: result.error, lease_expires_at: null })
-        .execute();
-      return;
+    case "expired":
+      return waiting(
+        await base
+          .set({ status: result.status, method: result.method, last_status: result.httpStatus, last_error: result.error, lease_expires_at: null })
+          .returning(laterWaiting.as("waiting"))
+          .execute(),
+      );
     case "retry":
       await base
         .set({
@@ -167,8 +214,26 @@ export async function recordOutboundResult(db: Kysely<Database>, row: Pick<Outbo
           lease_expires_at: null,
           claimed_by: null,
           next_attempt_at: sql`now() + ${result.retryInMs} * interval '1 millisecond'`,
+          ...(result.replyOutcomeUnknown ? { reply_outcome_unknown: true } : {}),
         })
         .execute();
-      return;
+      return false;
   }
+}
+
+// Gives claimed rows back unattempted: pending again, their attempt not counted.
+export async function releaseOutbound(db: Kysely<Database>, rows: Pick<OutboundMessageRow, "id" | "claimed_by" | "attempts">[]): Promise<void> {
+  for (const row of rows) {
+    await db
+      .updateTable("outbound_messages")
+      .set({ status: "pending", claimed_by: null, lease_expires_at: null, attempts: sql`attempts - 1`, next_attempt_at: sql`now()` })
+      .where("id", "=", row.id)
+      .where("claimed_by", "=", row.claimed_by)
+      .where("attempts", "=", row.attempts)
+      .execute();
+  }
+}
+
+function waiting(rows: { waiting: boolean }[]): boolean {
+  return rows.some((row) => row.waiting);
 }

@@ -3,9 +3,16 @@ import { JSONParseError, SignatureValidationFailed, middleware } from "@line/bot
 import type { Logger } from "../logger.js";
 import type { InboxWriter } from "../inbox/inbox-writer.js";
 import { parseWebhookBody } from "./webhook-body.js";
+import { storeErrorSummary } from "../store/store-errors.js";
 
 // LINE sends small bodies; 1 MiB is far above any real one and stops a flood before it is parsed.
 export const WEBHOOK_BODY_LIMIT = "1mb";
+
+// How long a webhook waits for its events to be stored. A database that hangs (a network
+// partition, a server that stopped answering) would otherwise hold LINE's request open until the
+// statement's own time limit; past this the answer is 503 and LINE redelivers. Should the insert
+// still commit afterwards, the redelivered events are no-ops (same webhookEventId).
+export const WEBHOOK_STORE_TIMEOUT_MS = 5_000;
 
 // POST /webhook: read the raw body (413 past the limit), check X-Line-Signature over those exact
 // bytes with the SDK's middleware (401), parse and check the shape (400), store every event in the
@@ -28,12 +35,20 @@ export function webhookRouter(options: { channelSecret: string; inbox: InboxWrit
         res.status(400).json({ error: parsed.error });
         return;
       }
-      const eventIds = parsed.value.events.map((event) => event.webhookEventId);
+      const { events, refusals, cleanedStrings } = parsed.value;
+      const eventIds = events.map((event) => event.webhookEventId);
+      if (refusals.size > 0 || cleanedStrings > 0) {
+        // Stored all the same (webhook-body.ts): refused ones as failed, with these reasons.
+        log.warn({ refusals: Object.fromEntries(refusals), cleanedStrings }, "webhook events with values the store refuses: cleaned, or stored as failed");
+      }
       try {
-        await inbox.store(parsed.value.events);
+        await withinTime(inbox.store(events, new Date(), refusals), WEBHOOK_STORE_TIMEOUT_MS);
       } catch (error) {
-        log.error({ err: error, eventIds }, "could not store webhook events; answering 500 so LINE redelivers");
-        res.status(500).json({ error: "events could not be stored; please redeliver" });
+        // Events the store refuses for what they hold are stored as failed by the inbox itself, so
+        // what reaches here is a store that cannot be reached: 503, and LINE redelivers later
+        // (never 200 for an event that was not stored).
+        log.error({ reason: storeErrorSummary(error), eventIds }, "could not store webhook events; answering 503 so LINE redelivers");
+        res.status(503).set("Retry-After", "5").json({ error: "events could not be stored now; please redeliver" });
         return;
       }
       log.info({ eventIds }, "webhook events stored");
@@ -66,4 +81,12 @@ function webhookErrors(log: Logger): ErrorRequestHandler {
     }
     next(error);
   };
+}
+
+function withinTime<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new Error(`the database did not store the events within ${ms} ms (timed out after ${ms} ms)`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }

@@ -11,7 +11,7 @@ type BigId = ColumnType<string, never, never>;
 
 export type FollowState = "following" | "blocked" | "unknown";
 export type InboxStatus = "pending" | "processing" | "done" | "failed";
-export type OutboundStatus = "pending" | "sending" | "sent" | "failed" | "skipped";
+export type OutboundStatus = "pending" | "sending" | "sent" | "failed" | "skipped" | "expired";
 export type CaseStatus = "new" | "in_progress" | "closed";
 
 export interface LineUsersTable {
@@ -39,6 +39,8 @@ export interface InboxEventsTable {
   lease_expires_at: NullableTimestamp;
   last_error: string | null;
   handled_at: NullableTimestamp;
+  // Set aside by a claim until an earlier unfinished event of the same user ends (migration 0016).
+  held_back: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface OutboundMessagesTable {
@@ -59,6 +61,8 @@ export interface OutboundMessagesTable {
   last_error: string | null;
   created_at: Timestamp;
   sent_at: NullableTimestamp;
+  // An earlier reply attempt may have reached LINE (db/migrations/0014_outbound_order_expiry.ts).
+  reply_outcome_unknown: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface MessagesTable {

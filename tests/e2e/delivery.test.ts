@@ -134,7 +134,7 @@ describe.each(testDatabases)("outgoing delivery on $name", (database) => {
     const down = await new FakeLineApi().start();
     const downUrl = down.url;
     await down.stop();
-    bot = await startTestBot(target, downUrl, { overrides: { dispatcher: { maxAttempts: 10_000 } } });
+    bot = await startTestBot(target, downUrl);
     const userId = newUserId();
     await sendEvents(bot.url, [events.text(userId, "もしもし")]);
     const failedOnce = await waitFor(async () => {
@@ -152,5 +152,79 @@ describe.each(testDatabases)("outgoing delivery on $name", (database) => {
     expect(push.body.messages[0].type).toBe("text");
     await waitFor(async () => (await outboundRows())[0]?.status === "sent", "sent");
     expect(lineApi.requests).toHaveLength(1);
+  });
+
+  it("never sends twice an answer whose reply LINE accepted when the connection then broke", async () => {
+    lineApi = await new FakeLineApi().start();
+    lineApi.dropAfterAccept("/v2/bot/message/reply");
+    bot = await startTestBot(target, lineApi.url);
+    const userId = newUserId();
+    await sendEvents(bot.url, [events.text(userId, "こんにちは")]);
+    const [row] = await waitFor(async () => {
+      const rows = await outboundRows();
+      return rows[0]?.status === "sent" && rows;
+    }, "the answer recorded as sent");
+    // The retried reply found its token used: the first attempt had delivered it.
+    expect(lineApi.to("/v2/bot/message/reply")).toHaveLength(2);
+    expect(lineApi.acceptedReplies()).toHaveLength(1);
+    expect(lineApi.to("/v2/bot/message/push")).toHaveLength(0);
+    expect(row).toMatchObject({ method: "reply", attempts: 2, reply_outcome_unknown: true });
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(lineApi.to("/v2/bot/message/push")).toHaveLength(0);
+  });
+
+  it("pushes an answer whose reply LINE refused with 5xx until the token's life ended, once", async () => {
+    lineApi = await new FakeLineApi().start();
+    bot = await startTestBot(target, lineApi.url);
+    for (let i = 0; i < 20; i += 1) lineApi.failNext("/v2/bot/message/reply", 500, { message: "Internal error" });
+    const userId = newUserId();
+    await sendEvents(bot.url, [events.text(userId, "こんにちは")]);
+    await waitFor(async () => lineApi!.to("/v2/bot/message/reply").length >= 1, "a refused reply");
+    // The token's life runs out (as if LINE had been down for a minute).
+    await bot.store.db.updateTable("outbound_messages").set({ reply_deadline: sql`now() - interval '1 second'`, next_attempt_at: sql`now()` }).execute();
+    const push = await waitFor(async () => lineApi!.to("/v2/bot/message/push")[0], "the push");
+    expect(push.body.to).toBe(userId);
+    await waitFor(async () => (await outboundRows())[0]?.status === "sent", "sent");
+    expect(lineApi.accepted).toHaveLength(1);
+  });
+
+  it("sends a resident's answers in order when LINE fails the first one for a while", async () => {
+    lineApi = await new FakeLineApi().start();
+    lineApi.failNext("/v2/bot/message/reply", 503, { message: "Unavailable" });
+    lineApi.failNext("/v2/bot/message/reply", 503, { message: "Unavailable" });
+    bot = await startTestBot(target, lineApi.url);
+    const userId = newUserId();
+    const first = events.text(userId, "こんにちは");
+    const second = events.text(userId, "ヘルプ");
+    await sendEvents(bot.url, [first]);
+    await waitFor(async () => lineApi!.to("/v2/bot/message/reply").length >= 1, "the first reply refused");
+    await sendEvents(bot.url, [second]);
+    await waitFor(async () => lineApi!.acceptedReplies().length === 2 && lineApi!.acceptedReplies(), "both answers delivered", 20_000);
+    expect(lineApi.acceptedReplies().map((send) => send.replyToken)).toEqual([first.replyToken, second.replyToken]);
+    const rows = await waitFor(async () => {
+      const current = await outboundRows();
+      return current.every((row) => row.status === "sent") && current;
+    }, "both marked sent");
+    expect(rows).toHaveLength(2);
+    expect(Number(rows[0]!.attempts)).toBeGreaterThanOrEqual(3);
+  });
+
+  it("keeps retrying through an outage until the answer is no longer useful, then marks it expired where staff see it", async () => {
+    const down = await new FakeLineApi().start();
+    const downUrl = down.url;
+    await down.stop();
+    bot = await startTestBot(target, downUrl, { overrides: { dispatcher: { maxAgeMs: 3_000, backoff: () => 300 } } });
+    const userId = newUserId();
+    await sendEvents(bot.url, [events.text(userId, "もしもし")]);
+    const row = await waitFor(async () => {
+      const rows = await outboundRows();
+      return rows[0]?.status === "expired" && rows[0];
+    }, "the answer expired", 20_000);
+    expect(Number(row.attempts)).toBeGreaterThan(2);
+    expect(row.last_error).toMatch(/not delivered within/);
+    const { conversationOf } = await import("../../src/staff/inquiries/inquiry-queries.js");
+    const { conversationView } = await import("../../src/staff/views.js");
+    const page = String(conversationView(await conversationOf(bot.store.db, userId)));
+    expect(page).toContain("期限切れ");
   });
 });

@@ -1,32 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningBot } from "../../src/bot.js";
+import { describe, expect, it } from "vitest";
 import { fiscalYearOf } from "../../src/intents/entities.js";
-import { FakeLineApi } from "../support/fake-line-api.js";
-import { startTestBot } from "../support/bot-harness.js";
+import { sharedBotFixture } from "../support/bot-fixture.js";
 import { testDatabases } from "../support/test-store.js";
 import { events, newUserId, sendEvents, waitFor } from "../support/webhook-client.js";
 
 describe.each(testDatabases)("KPI answers on $name", (database) => {
-  let lineApi: FakeLineApi;
-  let bot: RunningBot;
-  let drop: () => Promise<void>;
-  beforeAll(async () => {
-    lineApi = await new FakeLineApi().start();
-    const created = await database.create();
-    drop = created.drop;
-    bot = await startTestBot(created.target, lineApi.url);
-  });
-  afterAll(async () => {
-    await bot.stop();
-    await lineApi.stop();
-    await drop();
-    expect(lineApi.invalidBodies).toEqual([]);
-  });
+  const shared = sharedBotFixture(database);
 
   const ask = async (text: string) => {
     const event = events.text(newUserId(), text);
-    await sendEvents(bot.url, [event]);
-    const reply = await waitFor(async () => lineApi.to("/v2/bot/message/reply").find((request) => request.body.replyToken === event.replyToken), "the answer");
+    await sendEvents(shared.bot.url, [event]);
+    const reply = await waitFor(async () => shared.lineApi.to("/v2/bot/message/reply").find((request) => request.body.replyToken === event.replyToken), "the answer");
     return reply.body.messages as { type: string; text?: string; altText?: string; contents?: { type: string; contents: unknown[] } }[];
   };
 
@@ -35,7 +19,7 @@ describe.each(testDatabases)("KPI answers on $name", (database) => {
     const thisYear = fiscalYearOf(now);
     // Two relocation consultations this fiscal year, one two years ago (not counted).
     const insert = (reference: string, at: Date) =>
-      bot.store.db
+      shared.bot.store.db
         .insertInto("inquiries")
         .values({ reference_no: reference, user_id: "Ux", category: "relocation", department: "商工観光課", created_at: at, updated_at: at })
         .execute();
@@ -59,7 +43,7 @@ describe.each(testDatabases)("KPI answers on $name", (database) => {
   });
 
   it("counts the LINE friends as the LINE part of the follower figure", async () => {
-    await bot.store.db.insertInto("line_users").values([{ user_id: "Ua", follow_state: "following" }, { user_id: "Ub", follow_state: "blocked" }]).execute();
+    await shared.bot.store.db.insertInto("line_users").values([{ user_id: "Ua", follow_state: "following" }, { user_id: "Ub", follow_state: "blocked" }]).execute();
     const [answer] = await ask("フォロワーは何人？");
     expect(answer!.text).toContain("25,671人");
     expect(answer!.text).toMatch(/今年度.*の数：\d+人/);

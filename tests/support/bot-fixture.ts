@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { afterEach, beforeEach, expect } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from "vitest";
 import type { RunningBot } from "../../src/bot.js";
 import { startTestBot } from "./bot-harness.js";
 import { FakeLineApi } from "./fake-line-api.js";
@@ -42,4 +42,25 @@ export function botFixture(database: TestDatabase) {
     expect(fixture.lineApi.invalidBodies).toEqual([]);
   });
   return fixture;
+}
+
+// For a describe block whose tests share one bot (each uses ids and users of its own: starting a
+// bot costs seconds): a fresh database and fake LINE API for the block; every body the bot sent
+// must have been valid for LINE.
+export function sharedBotFixture(database: TestDatabase) {
+  let drop: () => Promise<void>;
+  const shared = { bot: undefined as unknown as RunningBot, lineApi: undefined as unknown as FakeLineApi };
+  beforeAll(async () => {
+    shared.lineApi = await new FakeLineApi().start();
+    const created = await database.create();
+    drop = created.drop;
+    shared.bot = await startTestBot(created.target, shared.lineApi.url);
+  });
+  afterAll(async () => {
+    await shared.bot.stop();
+    await shared.lineApi.stop();
+    await drop();
+    expect(shared.lineApi.invalidBodies).toEqual([]);
+  });
+  return shared;
 }

@@ -21,6 +21,9 @@ export interface AcceptedSend {
   path: string;
   retryKey: string | null;
   to: string[] | null;
+  // A reply's token (replies reach the user who sent the event).
+  replyToken?: string;
+  messages?: unknown[];
 }
 
 const RETRY_KEY_PATHS = new Set(["/v2/bot/message/push", "/v2/bot/message/multicast", "/v2/bot/message/broadcast"]);
@@ -34,6 +37,8 @@ export class FakeLineApi {
   readonly accepted: AcceptedSend[] = [];
   #acceptedKeys = new Set<string>();
   #holdAfter = new Map<string, number>();
+  #dropAfterAccept = new Map<string, number>();
+  #usedReplyTokens = new Set<string>();
   #held: (() => void)[] = [];
   #quota: { limit: number | null; used: number } = { limit: null, used: 0 };
   #contents = new Map<string, { bytes: Buffer; contentType: string }>();
@@ -51,6 +56,24 @@ export class FakeLineApi {
   // when the sending process dies with its requests in flight.
   holdAfter(path: string, count: number): void {
     this.#holdAfter.set(path, count);
+  }
+
+  // The next `count` requests to `path` that LINE accepts lose their answer: the connection is
+  // cut after the send was recorded, as when the network drops between LINE and the bot.
+  dropAfterAccept(path: string, count = 1): void {
+    this.#dropAfterAccept.set(path, (this.#dropAfterAccept.get(path) ?? 0) + count);
+  }
+
+  // Replies LINE accepted, in order (each reply token is accepted once).
+  acceptedReplies(): AcceptedSend[] {
+    return this.accepted.filter((send) => send.path === "/v2/bot/message/reply");
+  }
+
+  #dropsAnswer(path: string): boolean {
+    const left = this.#dropAfterAccept.get(path) ?? 0;
+    if (left <= 0) return false;
+    this.#dropAfterAccept.set(path, left - 1);
+    return true;
   }
 
   // This month's target limit (null: none) and the messages used before this test's sends; GET
@@ -123,13 +146,33 @@ export class FakeLineApi {
         }
         if (retryKey !== null) this.#acceptedKeys.add(retryKey);
         const to = req.path === "/v2/bot/message/broadcast" ? null : req.path === "/v2/bot/message/push" ? [req.body.to as string] : (req.body.to as string[]);
-        this.accepted.push({ path: req.path, retryKey, to });
+        this.accepted.push({ path: req.path, retryKey, to, messages: req.body.messages });
+        if (this.#dropsAnswer(req.path)) {
+          res.destroy();
+          return;
+        }
         const holdAfter = this.#holdAfter.get(req.path);
         if (holdAfter !== undefined && this.accepted.filter((send) => send.path === req.path).length > holdAfter) {
           this.#held.push(() => res.destroy());
           return;
         }
         res.status(200).json(req.path === "/v2/bot/message/push" ? { sentMessages: [{ id: "1", quoteToken: "q" }] } : {});
+        return;
+      }
+      if (req.method === "POST" && req.path === "/v2/bot/message/reply") {
+        // A reply token is single-use: LINE refuses it the second time.
+        const replyToken = String(req.body.replyToken);
+        if (this.#usedReplyTokens.has(replyToken)) {
+          res.status(400).json({ message: "Invalid reply token" });
+          return;
+        }
+        this.#usedReplyTokens.add(replyToken);
+        this.accepted.push({ path: req.path, retryKey: null, to: null, replyToken, messages: req.body.messages });
+        if (this.#dropsAnswer(req.path)) {
+          res.destroy();
+          return;
+        }
+        res.status(200).json({ sentMessages: [{ id: "1", quoteToken: "q" }] });
         return;
       }
       const content = /^\/v2\/bot\/message\/(\d+)\/content$/.exec(req.path);

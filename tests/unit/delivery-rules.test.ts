@@ -48,11 +48,12 @@ describe("webhook body shape", () => {
     expect(parsed.ok && parsed.value.events.map((e) => e.type)).toEqual(["message", "somethingNew"]);
     expect(parsed.ok && (parsed.value.events[1] as unknown as { extra: number }).extra).toBe(1);
   });
+  // An event with an id but a field of the wrong type is kept, refused (tests/unit/webhook-cleaning.test.ts).
   it("rejects what is not a webhook body, naming the field", () => {
     expect(parseWebhookBody({ events: [] })).toMatchObject({ ok: false, error: expect.stringContaining("destination") });
-    expect(parseWebhookBody({ destination: "U0", events: [{ ...event, timestamp: "yesterday" }] })).toMatchObject({
+    expect(parseWebhookBody({ destination: "U0", events: [{ ...event, webhookEventId: 7 }] })).toMatchObject({
       ok: false,
-      error: expect.stringContaining("events.0.timestamp"),
+      error: expect.stringContaining("events.0.webhookEventId"),
     });
     expect(parseWebhookBody([1, 2])).toMatchObject({ ok: false });
     expect(parseWebhookBody(null)).toMatchObject({ ok: false });
