@@ -47,7 +47,9 @@ function claimStatement(db: Kysely<Database>, workerId: string, limit: number, r
        and earlier.status in ('pending', 'processing')
        and (earlier.event_time, earlier.arrival_seq) < (c.event_time, c.arrival_seq)`;
   // Each claimed event, with `due_read`: how many due events the statement read; when it claimed
-  // nothing, one row of nulls with that count.
+  // nothing, one row of nulls with that count. `= any (array (…))`: the rows are taken by their key
+  // also in a generic plan (prepared statements), which otherwise scans the table to join them.
+  // Every other column is read from the rows locked above.
   return prepared(sql<Omit<ClaimedEvent, "webhook_event_id"> & { webhook_event_id: string | null; due_read: number }>`
     with due as (
       select webhook_event_id, user_id, event_time, arrival_seq, next_attempt_at
@@ -70,15 +72,14 @@ function claimStatement(db: Kysely<Database>, workerId: string, limit: number, r
         cross join lateral (select exists (${earlierUnfinished}) as waits) w),
     held as (
       update inbox_events set held_back = true
-        from checked
-       where inbox_events.webhook_event_id = checked.webhook_event_id and checked.hold),
+       where webhook_event_id = any (array (select webhook_event_id from checked where hold))),
     claimed as (
       update inbox_events
          set status = 'processing',
              attempts = attempts + 1,
              claimed_by = ${workerId},
              lease_expires_at = now() + ${leaseMs} * interval '1 millisecond'
-       where webhook_event_id in (select webhook_event_id from checked where not waits order by next_attempt_at limit ${limit})
+       where webhook_event_id = any (array (select webhook_event_id from checked where not waits order by next_attempt_at limit ${limit}))
       returning *, ${residentStateColumns(sql.ref("inbox_events.user_id"))},
         exists (select 1 from inbox_events later
                  where later.user_id = inbox_events.user_id and later.status = 'pending'
