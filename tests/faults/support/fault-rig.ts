@@ -1,4 +1,4 @@
-import { createServer } from "node:net";
+import { freePort } from "../../bench/free-port.js";
 import { onTestFailed } from "vitest";
 import { BotProcess, startBot, type BotSettings } from "./bot-process.js";
 import { createFaultDatabase, type FaultDatabase } from "./fault-database.js";
@@ -87,17 +87,6 @@ export class FaultRig {
     await this.proxy.stop();
     await this.database.drop();
   }
-}
-
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-    server.on("error", reject);
-  });
 }
 
 // A positive number from an environment variable (durations, limits, seeds a run may want to change).
