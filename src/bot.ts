@@ -8,7 +8,8 @@ import { seedIfEmpty } from "./seeds/seed-if-empty.js";
 import { loadBotTexts } from "./seeds/bot-texts.js";
 import { InboxWriter } from "./inbox/inbox-writer.js";
 import { InboxAnnouncer, inboxChannel, parseStoredElsewhere } from "./inbox/inbox-channel.js";
-import { InboxWorker, defaultWorkerOptions, type InboxWorkerOptions } from "./inbox/inbox-worker.js";
+import { InboxWorker } from "./inbox/inbox-worker.js";
+import { defaultWorkerOptions, type InboxWorkerOptions } from "./inbox/worker-options.js";
 import { createEventHandler } from "./events/handle-event.js";
 import { loadRouterData } from "./intents/load-router-data.js";
 import { createRouter } from "./intents/router.js";
@@ -20,6 +21,7 @@ import { createContentFetcher } from "./line/content-client.js";
 import { createLineSender } from "./line/line-client.js";
 import { createUserRichMenuApi } from "./line/user-rich-menu-client.js";
 import { createMenuSync, type MenuSyncOptions } from "./richmenu/user-menu-links.js";
+import { answersWaitingPayloads, outboxChannel, parseAnswersWaiting } from "./line/outbox-channel.js";
 import { OutboundDispatcher, defaultDispatcherOptions, type DispatcherOptions } from "./line/outbound-dispatcher.js";
 import { Sweeper } from "./line/outbox-sweeper.js";
 import { createNoticeSender } from "./notices/notice-sender.js";
@@ -130,6 +132,12 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     maxAgeMs: config.line.answerMaxAgeMs,
     ...overrides.dispatcher,
   });
+  // Answers written behind one another process is sending: that process is told (outbox-channel.ts).
+  dispatcher.onWaitingElsewhere = (userIds) => {
+    for (const payload of answersWaitingPayloads(dispatcher.options.workerId, userIds)) {
+      store.notifications.notify(outboxChannel, payload).catch((error) => log.warn({ reason: storeErrorSummary(error) }, "could not tell other processes of waiting answers; the outbox sweep sends them"));
+    }
+  };
   // Answers are written claimed by this process's dispatcher and sent by it right after commit.
   // Paced by the event loop's lag only beside a webhook (a worker-only process starves nobody).
   const workerOptions = {
@@ -142,8 +150,8 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     ? new InboxWorker(
         store.db,
         createEventHandler(texts, router, conversations),
-        async (claimed, pendingIds) => {
-          await Promise.all([dispatcher.sendClaimed(claimed), dispatcher.deliver(pendingIds)]);
+        async (claimed, pending) => {
+          await Promise.all([dispatcher.sendClaimed(claimed), dispatcher.deliver(pending.map((row) => row.id), pending.map((row) => row.user_id))]);
         },
         log,
         workerOptions,
@@ -188,6 +196,10 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     await releaseClaimsOfGoneProcesses(store.db, workerOptions.workerId, log).catch((error) =>
       log.warn({ reason: storeErrorSummary(error) }, "could not look for work left by stopped processes; their leases will expire"),
     );
+    await store.notifications.subscribe(outboxChannel, (payload) => {
+      const notice = parseAnswersWaiting(payload);
+      if (notice && notice.from !== dispatcher.options.workerId) dispatcher.noticeWaiting(notice.userIds);
+    });
     // Heard until the store closes (stop): a notice reaching a stopped worker changes nothing.
     await store.notifications.subscribe(
       inboxChannel,

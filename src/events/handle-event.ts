@@ -1,5 +1,5 @@
 import type { webhook } from "@line/bot-sdk";
-import type { EventHandler, HandledEvent, HandlerContext } from "../inbox/inbox-worker.js";
+import type { EventHandler, HandledEvent, HandlerContext } from "../inbox/event-handler.js";
 import type { LineMessage } from "../line/line-client.js";
 import { replyTokenOf, sourceIdOf, userIdOf } from "../line/webhook-body.js";
 import type { BotTexts } from "../seeds/bot-texts.js";

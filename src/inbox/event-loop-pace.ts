@@ -1,3 +1,5 @@
+import { performance, type EventLoopUtilization } from "node:perf_hooks";
+
 // How many events the worker may handle at once, from how late this process's event loop runs.
 // The worker shares the loop with the webhook (APP_ROLE=all): when both want more CPU than there
 // is, every webhook request waits behind event handling, and LINE times out waiting for its 200
@@ -6,6 +8,10 @@
 // loop lags, the worker takes fewer events (at least one: it never stops), and the webhook stores
 // events for any worker instead of claiming them here; when the loop is quick again, the worker
 // takes more, one slot at a time, and drains what was stored meanwhile.
+// A late timer alone is not a busy loop: on a machine whose cores other processes keep busy (the
+// database, a second bot), this process waits for a core with its loop idle, and fewer events here
+// would only leave the backlog growing. So lag counts only while the loop was busy most of the
+// time (event loop utilization, https://nodejs.org/api/perf_hooks.html#performanceeventlooputilizationutilization1-utilization2).
 
 export interface PaceOptions {
   // Lag above which the worker halves its slots, and below which it takes one more.
@@ -16,6 +22,8 @@ export interface PaceOptions {
   samplesPerDecision: number;
   // How long the loop counts as congested after it last lagged.
   congestedForMs: number;
+  // Share of the time the loop must have been busy for its lag to count.
+  busyShare: number;
 }
 
 export const defaultPaceOptions = (): PaceOptions => ({
@@ -24,6 +32,7 @@ export const defaultPaceOptions = (): PaceOptions => ({
   sampleMs: 10,
   samplesPerDecision: 5,
   congestedForMs: 500,
+  busyShare: 0.75,
 });
 
 // The decision, pure: halve on a high lag (down to one), one more on a low one (up to `max`).
@@ -40,6 +49,7 @@ export class EventLoopPace {
   #worstLagMs = 0;
   #samples = 0;
   #congestedUntil = 0;
+  #utilization: EventLoopUtilization | null = null;
 
   constructor(
     private readonly max: number,
@@ -61,6 +71,7 @@ export class EventLoopPace {
 
   start(): void {
     if (this.#timer) return;
+    this.#utilization = performance.eventLoopUtilization();
     this.#expectedAt = this.now() + this.options.sampleMs;
     this.#timer = setTimeout(() => this.#sample(), this.options.sampleMs);
     this.#timer.unref();
@@ -74,21 +85,29 @@ export class EventLoopPace {
   // A timer's lateness is how long anything queued on the loop (a webhook request) waits.
   #sample(): void {
     const now = this.now();
-    this.record(Math.max(0, now - this.#expectedAt));
+    const lagMs = Math.max(0, now - this.#expectedAt);
+    // Busy share since the last decision (only looked at when it may count).
+    const since = this.#utilization;
+    const busy = since && (lagMs > this.options.highLagMs || this.#samples + 1 >= this.options.samplesPerDecision) ? performance.eventLoopUtilization(since).utilization : 1;
+    if (this.record(lagMs, busy)) this.#utilization = performance.eventLoopUtilization();
     this.#expectedAt = now + this.options.sampleMs;
     this.#timer = setTimeout(() => this.#sample(), this.options.sampleMs);
     this.#timer.unref();
   }
 
-  // One lag sample (exposed for tests).
-  record(lagMs: number): void {
-    this.#worstLagMs = Math.max(this.#worstLagMs, lagMs);
+  // One lag sample, with the share of the time the loop was busy since the last decision (exposed
+  // for tests). Returns whether it made a decision (a new window starts).
+  record(lagMs: number, busyShare = 1): boolean {
+    // Late while mostly idle: the process waited for a core, its own loop was not in the way.
+    const counted = busyShare >= this.options.busyShare ? lagMs : Math.min(lagMs, this.options.lowLagMs);
+    this.#worstLagMs = Math.max(this.#worstLagMs, counted);
     this.#samples += 1;
     // A high lag is acted on at once; a low one only after a whole window of them.
-    if (lagMs <= this.options.highLagMs && this.#samples < this.options.samplesPerDecision) return;
+    if (counted <= this.options.highLagMs && this.#samples < this.options.samplesPerDecision) return false;
     if (this.#worstLagMs > this.options.highLagMs) this.#congestedUntil = this.now() + this.options.congestedForMs;
     this.#slots = nextSlots(this.#slots, this.#worstLagMs, this.max, this.options);
     this.#worstLagMs = 0;
     this.#samples = 0;
+    return true;
   }
 }

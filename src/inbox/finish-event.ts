@@ -4,13 +4,13 @@ import { outboundChunks, outboundStatement, type OutboundClaim, type SendableOut
 import { eventDoneQuery } from "./inbox-queries.js";
 import { executeStandalone } from "../store/deferred-begin.js";
 import { prepared } from "../store/prepared-statements.js";
-import type { HandledEvent } from "./inbox-worker.js";
+import type { HandledEvent } from "./event-handler.js";
 
 export interface FinishedEvent {
   // Written claimed by this process: send them after commit (OutboundDispatcher.sendClaimed).
   claimed: SendableOutbound[];
   // Written pending: for the dispatcher to claim, check and send (OutboundDispatcher.deliver).
-  pendingIds: string[];
+  pending: SendableOutbound[];
 }
 
 // SQLSTATE of inbox_lease_lost() (db/migrations/0012_inbox_lease_check.ts).
@@ -51,6 +51,6 @@ export async function finishEvent(
   });
   return {
     claimed: written.filter((outbound) => outbound.claimed).map((outbound) => outbound.row),
-    pendingIds: written.filter((outbound) => !outbound.claimed).map((outbound) => outbound.row.id),
+    pending: written.filter((outbound) => !outbound.claimed).map((outbound) => outbound.row),
   };
 }

@@ -130,9 +130,10 @@ export async function markEventFailedAttempt(
 }
 
 // Gives a claimed event back, pending and due now, without counting the attempt: its handling was
-// interrupted by the database, not by the event.
-export async function releaseEvent(db: Kysely<Database>, row: InboxEventRow): Promise<void> {
-  await db
+// interrupted by the database, not by the event. False: this worker no longer held it (the
+// interrupted statement was the finishing one and it committed after all, or the lease ran out).
+export async function releaseEvent(db: Kysely<Database>, row: InboxEventRow): Promise<boolean> {
+  const result = await db
     .updateTable("inbox_events")
     .set({ status: "pending", attempts: sql`attempts - 1`, next_attempt_at: sql`now()`, claimed_by: null, lease_expires_at: null })
     .where("webhook_event_id", "=", row.webhook_event_id)
@@ -140,5 +141,36 @@ export async function releaseEvent(db: Kysely<Database>, row: InboxEventRow): Pr
     .where("status", "=", "processing")
     .where("claimed_by", "=", row.claimed_by)
     .where("attempts", "=", row.attempts)
-    .execute();
+    .executeTakeFirst();
+  return result.numUpdatedRows > 0n;
+}
+
+// Gives back events the webhook may have stored claimed for this worker in a statement whose
+// answer the broken connection lost (the worker never got them): pending again, uncounted.
+// Returns how many it gave back.
+export async function releaseUnadopted(db: Kysely<Database>, workerId: string, eventIds: string[]): Promise<number> {
+  if (eventIds.length === 0) return 0;
+  const result = await db
+    .updateTable("inbox_events")
+    .set({ status: "pending", attempts: sql`attempts - 1`, next_attempt_at: sql`now()`, claimed_by: null, lease_expires_at: null })
+    .where("webhook_event_id", "in", eventIds)
+    .where("status", "=", "processing")
+    .where("claimed_by", "=", workerId)
+    .where("attempts", "=", 1)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
+}
+
+// Gives back every event claimed by this worker that it does not hold: pending again, due now.
+// The attempt stays counted, so an event the webhook of this process is storing claimed for it at
+// this moment, and that the worker will adopt, cannot also be finished under the same claim.
+export async function releaseClaimsNotHeld(db: Kysely<Database>, workerId: string, heldIds: string[]): Promise<number> {
+  const result = await db
+    .updateTable("inbox_events")
+    .set({ status: "pending", next_attempt_at: sql`now()`, claimed_by: null, lease_expires_at: null })
+    .where("status", "=", "processing")
+    .where("claimed_by", "=", workerId)
+    .where((eb) => (heldIds.length === 0 ? eb.lit(true) : eb.not(eb("webhook_event_id", "=", eb.fn.any(eb.val(heldIds))))))
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows);
 }

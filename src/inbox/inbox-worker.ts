@@ -1,80 +1,18 @@
-import { randomUUID } from "node:crypto";
-import { hostname } from "node:os";
-import type { Kysely, OperationNodeSource, Transaction } from "kysely";
+import type { Kysely } from "kysely";
 import type { Logger } from "../logger.js";
 import type { Database } from "../store/database.js";
-import { residentStateOf, type ResidentState } from "../store/resident-turn.js";
+import { residentStateOf } from "../store/resident-turn.js";
 import type { WebhookEvent } from "../line/webhook-body.js";
-import type { OutboundClaim, OutboundDraft, SendableOutbound } from "../line/outbox.js";
-import { retryDelayMs } from "./backoff.js";
+import { answersOfEvent, type SendableOutbound } from "../line/outbox.js";
 import { finishEvent, inboxLeaseLostCode } from "./finish-event.js";
 import { deferredTransaction } from "../store/deferred-begin.js";
-import { claimNextEvents, markEventFailedAttempt, releaseEvent, type ClaimedEvent } from "./inbox-queries.js";
+import { claimNextEvents, markEventFailedAttempt, releaseClaimsNotHeld, type ClaimedEvent } from "./inbox-queries.js";
+import { handBackUntilStored } from "./hand-back.js";
 import { isConnectionError, storeErrorSummary } from "../store/store-errors.js";
-import { EventLoopPace, defaultPaceOptions, type PaceOptions } from "./event-loop-pace.js";
+import { EventLoopPace } from "./event-loop-pace.js";
 import { NextEventWatch } from "./next-event-watch.js";
-
-// What a handler gets: the event, a transaction to write in (and only that: on the embedded
-// database another query outside it would wait for the transaction forever), and a logger that
-// already carries the event id.
-export interface HandlerContext {
-  trx: Transaction<Database>;
-  event: WebhookEvent;
-  receivedAt: Date;
-  // The state of the event's user, read with its claim (null for an event without a user).
-  resident: ResidentState | null;
-  log: Logger;
-}
-
-// What a handler leaves for the end of the event's transaction, where the worker writes it in the
-// same statement that marks the event done (finish-event.ts): one round trip for all of it.
-export interface HandledEvent {
-  // Statements (INSERT, UPDATE, DELETE built on the handler's transaction) whose results the
-  // handler does not need; no two of them may touch the same row.
-  writes: OperationNodeSource[];
-  // The answer, for the outbox.
-  outbound: OutboundDraft | null;
-  // The recipient has blocked the account (as read in this transaction): the answer is written for
-  // the dispatcher, which records it as skipped, instead of being sent from here.
-  recipientBlocked?: boolean;
-}
-export type EventHandler = (context: HandlerContext) => Promise<HandledEvent>;
-
-// After commit: rows written claimed by `sendAs` (send them), and rows left pending (deliver them).
-export type AfterCommit = (claimed: SendableOutbound[], pendingIds: string[]) => Promise<void>;
-
-export interface InboxWorkerOptions {
-  workerId: string;
-  // Most events claimed by one query.
-  batchSize: number;
-  // Most events handled at once (each holds a database connection while in its transaction).
-  concurrency: number;
-  // Most answers being sent at once after their commit (they hold no connection, but bound what
-  // a slow LINE API can pile up here).
-  maxSending: number;
-  leaseMs: number;
-  maxAttempts: number;
-  pollIntervalMs: number;
-  backoff: (attempt: number) => number;
-  // The dispatcher's identity: answers are written already claimed by it and sent at once after
-  // commit (no claim round trip). Without it they are written pending for afterCommit to deliver.
-  sendAs?: OutboundClaim;
-  // Fewer events at once while this process's event loop lags (event-loop-pace.ts), so that the
-  // webhook beside the worker keeps answering; null: `concurrency` whatever the lag.
-  pace: PaceOptions | null;
-}
-
-export const defaultWorkerOptions = (): InboxWorkerOptions => ({
-  workerId: `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`,
-  batchSize: 20,
-  concurrency: 8,
-  maxSending: 64,
-  leaseMs: 60_000,
-  maxAttempts: 5,
-  pollIntervalMs: 1_000,
-  backoff: (attempt) => retryDelayMs(attempt, { baseMs: 1_000, maxMs: 60_000 }),
-  pace: defaultPaceOptions(),
-});
+import type { AfterCommit, EventHandler } from "./event-handler.js";
+import { defaultWorkerOptions, type InboxWorkerOptions } from "./worker-options.js";
 
 // Handles inbox events after the webhook was acked. A loop claims due events, up to `concurrency`
 // at a time, and starts each as it comes (no waiting for a whole batch): each event is handled in
@@ -95,7 +33,10 @@ export class InboxWorker {
   #inFlight = 0;
   #sending = 0;
   readonly #events = new Set<Promise<void>>();
-  // The last unfinished event (answer sent) of each user handled here.
+  // The ids of the events started here and not ended.
+  readonly #held = new Set<string>();
+  #giveBackLostClaims = false;
+  // The last event of each user here that has not committed yet (their next one waits for it).
   readonly #userTails = new Map<string, Promise<void>>();
   // Users with an event stored while an earlier one of theirs is here: claim again when that one
   // commits (the claim query held the later one back).
@@ -195,7 +136,10 @@ export class InboxWorker {
           claimed = rows.length;
         } catch (error) {
           this.log.warn({ reason: storeErrorSummary(error) }, "inbox worker could not claim events; retrying");
+          // The claim may have committed before the connection broke, its rows never reaching here.
+          if (isConnectionError(error)) this.#giveBackLostClaims = true;
         }
+        if (this.#giveBackLostClaims) await this.#giveBackClaimsNotHeld();
         this.#moreDue = claimed === limit;
         if (this.#moreDue && this.#room() > 0) continue;
       } else {
@@ -206,50 +150,87 @@ export class InboxWorker {
     }
   }
 
-  // Handles one claimed event, after the user's previous one here, and sends its answer. Its slot
-  // is freed at commit: the answer is sent without holding one.
+  // Handles one claimed event, after the user's previous one here committed, and sends its
+  // answer (the dispatcher sends a resident's answers in order). Its slot is freed at commit: the
+  // answer is sent without holding one.
   #start(row: ClaimedEvent): Promise<void> {
     this.#inFlight += 1;
+    this.#held.add(row.webhook_event_id);
     let phase: "transaction" | "sending" | "ended" = "transaction";
     const userId = row.user_id;
+    let turnOver!: () => void;
+    // The user's next event here may start: this one committed, or ended without committing.
+    const turn = new Promise<void>((resolve) => (turnOver = resolve));
+    const endTurn = () => {
+      turnOver();
+      let wake = this.#moreDue;
+      if (userId !== null && this.#userTails.get(userId) === turn) {
+        this.#userTails.delete(userId);
+        // The resident's next event can be claimed now.
+        if (this.#nextEvents.ended(userId)) wake = true;
+      }
+      if (wake) this.wake();
+    };
     const committed = () => {
       if (phase !== "transaction") return;
       phase = "sending";
       this.#inFlight -= 1;
       this.#sending += 1;
-      let wake = this.#moreDue;
-      // The resident's next event can be claimed now: it is handled after this answer is sent.
-      if (userId !== null && this.#userTails.get(userId) === finished && this.#nextEvents.committed(userId)) wake = true;
-      if (wake) this.wake();
+      endTurn();
     };
     const previous = userId === null ? undefined : this.#userTails.get(userId);
     const run = (previous ?? Promise.resolve())
       .then(() => this.#process(row, committed))
       .catch((error: unknown) => this.log.error({ err: error, eventId: row.webhook_event_id }, "inbox worker failed on an event; its lease will expire and it will be retried"));
     const finished = run.finally(() => {
-      if (phase === "transaction") this.#inFlight -= 1;
-      else this.#sending -= 1;
-      phase = "ended";
-      this.#events.delete(finished);
-      let wake = this.#moreDue;
-      if (userId !== null && this.#userTails.get(userId) === finished) {
-        this.#userTails.delete(userId);
-        if (this.#nextEvents.ended(userId)) wake = true;
+      if (phase === "transaction") {
+        this.#inFlight -= 1;
+        phase = "ended";
+        endTurn();
+      } else {
+        this.#sending -= 1;
+        phase = "ended";
+        if (this.#moreDue) this.wake();
       }
-      if (wake) this.wake();
+      this.#events.delete(finished);
+      this.#held.delete(row.webhook_event_id);
     });
-    if (userId !== null) {
-      this.#userTails.set(userId, finished);
-      this.#nextEvents.started(userId);
-    }
+    if (userId !== null) this.#userTails.set(userId, turn);
     this.#events.add(finished);
     return finished;
   }
 
+  // Events claimed by this worker that it does not hold (their claim's answer was lost with the
+  // connection) go back to the inbox, their attempt counted, rather than wait for their lease.
+  async #giveBackClaimsNotHeld(): Promise<void> {
+    try {
+      const released = await releaseClaimsNotHeld(this.db, this.options.workerId, [...this.#held]);
+      this.#giveBackLostClaims = false;
+      if (released > 0) this.log.warn({ released }, "events claimed in a statement whose answer was lost are back in the inbox");
+    } catch (error) {
+      this.log.warn({ reason: storeErrorSummary(error) }, "could not yet give back events whose claim was lost; trying again");
+    }
+  }
+
   // Holds the event's place for its resident (their later events keep waiting) until it is back
-  // in the inbox, pending.
-  async #handBack(row: ClaimedEvent): Promise<void> {
-    await handBackUntilStored(this.db, row, () => this.#running, this.log);
+  // in the inbox, pending; or, if it committed after all, until its answers written claimed by
+  // this process are in the dispatcher's hands (they would otherwise wait for their lease, and
+  // the resident's later answers with them).
+  async #handBack(row: ClaimedEvent, committed: () => void): Promise<void> {
+    if ((await handBackUntilStored(this.db, row, () => this.#running, this.log)) !== "committed") return;
+    let answers: Awaited<ReturnType<typeof answersOfEvent>>;
+    try {
+      answers = await answersOfEvent(this.db, row.webhook_event_id);
+    } catch (error) {
+      this.log.warn({ reason: storeErrorSummary(error) }, "could not look for the answers of an event committed as the connection broke; the outbox sweep sends them");
+      return;
+    }
+    const sendAs = this.options.sendAs?.workerId;
+    committed();
+    await this.afterCommit(
+      answers.filter((answer) => answer.claimed_by === sendAs && answer.status === "sending"),
+      answers.filter((answer) => answer.status === "pending"),
+    ).catch((error) => this.log.error({ err: error }, "sending after commit failed; the outbox sweep will retry"));
   }
 
   #sleep(ms: number): Promise<void> {
@@ -273,7 +254,7 @@ export class InboxWorker {
       log.error("event marked failed: too many attempts");
       return;
     }
-    let finished: { claimed: SendableOutbound[]; pendingIds: string[] };
+    let finished: { claimed: SendableOutbound[]; pending: SendableOutbound[] };
     try {
       // BEGIN only if the handler runs a statement of its own (most do not): see deferred-begin.ts.
       finished = await deferredTransaction(this.db, async (trx) => {
@@ -297,7 +278,7 @@ export class InboxWorker {
         // The database went away mid-event (nothing of it committed): not the event's fault, so
         // the attempt does not count; it is handed back as soon as the database answers again.
         log.warn({ reason: storeErrorSummary(error) }, "database lost while handling an event; it will be handled again");
-        await this.#handBack(row);
+        await this.#handBack(row, committed);
         return;
       }
       const finalAttempt = row.attempts >= this.options.maxAttempts;
@@ -310,27 +291,9 @@ export class InboxWorker {
     }
     committed();
     log.info("event handled");
-    await this.afterCommit(finished.claimed, finished.pendingIds).catch((error) =>
+    await this.afterCommit(finished.claimed, finished.pending).catch((error) =>
       log.error({ err: error }, "sending after commit failed; the outbox sweep will retry"),
     );
-  }
-}
-
-// Hands an event whose handling the database interrupted back to the inbox, uncounted, retrying
-// until the database takes it (bounded by the event's lease: after that any worker may take it).
-async function handBackUntilStored(db: Kysely<Database>, row: ClaimedEvent, stillRunning: () => boolean, log: Logger): Promise<void> {
-  const until = new Date(row.lease_expires_at ?? Date.now()).getTime();
-  for (let wait = 200; stillRunning() && Date.now() < until; wait = Math.min(wait * 2, 5_000)) {
-    try {
-      await releaseEvent(db, row);
-      return;
-    } catch (error) {
-      if (!isConnectionError(error)) {
-        log.error({ err: error }, "could not hand an event back; its lease will expire and it will be retried");
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, wait));
-    }
   }
 }
 

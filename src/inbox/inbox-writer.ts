@@ -6,6 +6,8 @@ import type { WebhookEvent } from "../line/webhook-body.js";
 import { userIdOf } from "../line/webhook-body.js";
 import { preparedForRows } from "../store/prepared-statements.js";
 import { isDataError } from "../store/data-errors.js";
+import { isConnectionError } from "../store/store-errors.js";
+import { releaseUnadopted } from "./inbox-queries.js";
 import { insertFailedEvents, refusedEventRow, storeRowsApart } from "./poison.js";
 
 // The worker of this process (InboxWorker), which can take events as they are stored instead of
@@ -178,8 +180,32 @@ export class InboxWriter {
        order by v.position
       on conflict (webhook_event_id) do nothing
       returning *, ${residentStateColumns(sql.ref("inbox_events.user_id"))}`.compile(this.db);
-    const { rows: stored } = await this.db.executeQuery(preparedForRows(insert, rows.length));
+    let stored: ClaimedEvent[];
+    try {
+      ({ rows: stored } = await this.db.executeQuery(preparedForRows(insert, rows.length)));
+    } catch (error) {
+      // The statement may have committed before the connection broke: events stored claimed
+      // for a worker that never got them would wait for their lease. Given back once it answers.
+      if (isConnectionError(error)) this.#giveBackLater([...claimable]);
+      throw error;
+    }
     return stored.filter((row) => row.status === "processing" && row.claimed_by === workerId);
+  }
+
+  // Retries, with backoff, until the database answers: the events are then pending (and the
+  // worker told), or were never stored (the request got 503 and LINE delivers them again).
+  #giveBackLater(eventIds: string[]): void {
+    const attempt = async (wait: number): Promise<void> => {
+      try {
+        const released = await releaseUnadopted(this.db, this.claimer!.options.workerId, eventIds);
+        if (released > 0) this.claimer!.noticeStored([null], true);
+      } catch (error) {
+        if (!isConnectionError(error) || wait > 60_000) return;
+        await new Promise((resolve) => setTimeout(resolve, wait));
+        await attempt(wait * 2);
+      }
+    };
+    void attempt(200);
   }
 }
 

@@ -3,21 +3,20 @@ import { RecentUsers } from "./recent-users.js";
 // When a worker should claim a resident's next event (inbox-worker.ts). A resident's events go one
 // after the other, so their next event waits for the worker holding the earlier one, which claims
 // it as soon as that one committed. Told of the next event by this process's webhook or another's
-// (inbox-channel.ts), the notice can come at any point of the earlier event's life here, or a
-// moment before this worker's claim of it returns, or just after it ended: each case is kept.
+// (inbox-channel.ts), the notice can come while the earlier event is in its transaction here, a
+// moment before this worker's claim of it returns, or just after it committed: each case is kept.
 export class NextEventWatch {
   // Told while their earlier event here is in its transaction: claim when it commits.
   readonly #waiting = new Set<string>();
   // Told while nothing of theirs was here yet (a claim of this worker may be taking it).
   readonly #toldLately = new RecentUsers();
-  // Their last event here committed and its answer is being sent: a next one can be claimed.
-  readonly #answering = new Set<string>();
+  // Their last event here committed lately.
   readonly #endedLately = new RecentUsers();
 
-  // A later event of theirs was stored pending; `here`: an event of theirs is in flight here.
-  // True: claim now.
+  // A later event of theirs was stored pending; `here`: an event of theirs is in its transaction
+  // here. True: claim now.
   told(userId: string, here: boolean): boolean {
-    if (this.#answering.has(userId) || (!here && this.#endedLately.has(userId))) return true;
+    if (!here && this.#endedLately.has(userId)) return true;
     if (here) this.#waiting.add(userId);
     else this.#toldLately.add(userId);
     return false;
@@ -28,19 +27,8 @@ export class NextEventWatch {
     this.#waiting.add(userId);
   }
 
-  started(userId: string): void {
-    this.#answering.delete(userId);
-  }
-
-  // Their last event here committed. True: claim (their next one waits).
-  committed(userId: string): boolean {
-    this.#answering.add(userId);
-    return this.#waiting.delete(userId);
-  }
-
-  // Their last event here ended, answer sent. True: claim.
+  // Their last event here committed (or ended without committing). True: claim (their next one waits).
   ended(userId: string): boolean {
-    this.#answering.delete(userId);
     this.#endedLately.add(userId);
     return this.#waiting.delete(userId) || this.#toldLately.take(userId);
   }

@@ -5,6 +5,8 @@ import { retryDelayMs } from "../inbox/backoff.js";
 import type { LineMessage, LineSender, SendOutcome } from "./line-client.js";
 import { claimOutbound, recordOutboundResult, releaseOutbound, type OutboundResult, type SendableOutbound } from "./outbox.js";
 import { SentRecorder } from "./sent-recorder.js";
+import { SendLanes } from "./send-lanes.js";
+import { RecentUsers } from "../inbox/recent-users.js";
 
 export interface DispatcherOptions {
   workerId: string;
@@ -28,11 +30,21 @@ export const defaultDispatcherOptions = (workerId: string): DispatcherOptions =>
 // (the token expired); a push always carries the row's retry key, so a retried push is delivered
 // once. A retried reply that LINE refuses as used, after an earlier attempt that may have reached
 // LINE, was delivered by that attempt: it is recorded as sent, never pushed again.
-// A resident's answers leave one after the other: a row is claimed only when the resident's
-// earlier rows are done (outbox.ts), and when one is done the next is sent at once.
+// A resident's answers leave one after the other. In this process they go through the resident's
+// lane (send-lanes.ts), each once LINE answered the previous one. Between processes the outbox
+// orders them: a row is claimed only when the resident's earlier rows are done (outbox.ts); when
+// one is done here, the next is claimed and sent at once; a process that wrote an answer behind one
+// another process is sending tells it (`onWaitingElsewhere`, the "outbox" notification channel).
 // Nothing is ever sent to a user who blocked the account.
 export class OutboundDispatcher {
   readonly #sent: SentRecorder;
+  readonly #lanes = new SendLanes();
+  // Residents with an answer written by another process behind one being sent here.
+  readonly #toldWaiting = new Set<string>();
+  // Residents whose answer was sent here lately: a notice about them may come just after.
+  readonly #sentLately = new RecentUsers();
+  // Told of residents whose answer waits behind one another process is sending.
+  onWaitingElsewhere: ((userIds: string[]) => void) | null = null;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -43,22 +55,36 @@ export class OutboundDispatcher {
     this.#sent = new SentRecorder(db);
   }
 
-  async deliver(ids: string[]): Promise<void> {
+  // Claims and sends rows just written pending (of `userIds`, when the caller knows them). Those
+  // it cannot claim wait behind an earlier answer of their resident: whoever sends that one is told.
+  async deliver(ids: string[], userIds: string[] = []): Promise<void> {
     if (ids.length === 0) return;
-    await this.#sendInOrder(await claimOutbound(this.db, this.options.workerId, this.options.leaseMs, { ids }));
+    const rows = await claimOutbound(this.db, this.options.workerId, this.options.leaseMs, { ids });
+    const sending = this.#sendAll(rows, "claimed");
+    if (rows.length < ids.length) await this.#tellWaiting(ids, userIds, rows).catch((error) => this.log.warn({ err: error }, "could not tell other processes of waiting answers; the outbox sweep sends them"));
+    await sending;
   }
 
   // Sends rows written already claimed by this dispatcher (outbox.ts, OutboundClaim), by whoever
   // checked in the same transaction that the recipient has not blocked the account.
   async sendClaimed(rows: SendableOutbound[]): Promise<void> {
-    await this.#sendInOrder(rows, true);
+    await this.#sendAll(rows, "written", true);
   }
 
   // Sends due rows left by a crash or waiting for a retry; returns how many it handled.
   async deliverDue(limit = 50): Promise<number> {
     const rows = await claimOutbound(this.db, this.options.workerId, this.options.leaseMs, { limit });
-    await this.#sendInOrder(rows);
+    await this.#sendAll(rows, "claimed");
     return rows.length;
+  }
+
+  // Another process wrote answers of these residents behind one of theirs it saw unsent: send
+  // them once that one (sent here, or being sent here) is done.
+  noticeWaiting(userIds: string[]): void {
+    for (const userId of userIds) {
+      if (this.#lanes.busy(userId)) this.#toldWaiting.add(userId);
+      else if (this.#sentLately.has(userId)) this.#sendNextOf(userId).catch((error) => this.log.warn({ err: error }, "could not send a waiting answer; the outbox sweep sends it"));
+    }
   }
 
   // Stops retrying "sent" marks the database does not take (shutdown).
@@ -66,37 +92,52 @@ export class OutboundDispatcher {
     this.#sent.stop();
   }
 
-  // One resident's rows one after the other, in the order written; residents side by side.
-  async #sendInOrder(rows: SendableOutbound[], recipientChecked = false): Promise<void> {
-    const byUser = new Map<string, SendableOutbound[]>();
-    for (const row of [...rows].sort((a, b) => Number(a.id) - Number(b.id))) {
-      const list = byUser.get(row.user_id);
-      if (list) list.push(row);
-      else byUser.set(row.user_id, [row]);
+  async #tellWaiting(ids: string[], userIds: string[], claimed: SendableOutbound[]): Promise<void> {
+    if (!this.onWaitingElsewhere) return;
+    const claimedIds = new Set(claimed.map((row) => row.id));
+    let waiting = userIds;
+    if (waiting.length === 0) {
+      const left = ids.filter((id) => !claimedIds.has(id));
+      waiting = (await this.db.selectFrom("outbound_messages").select("user_id").distinct().where("id", "in", left).where("status", "=", "pending").execute()).map((row) => row.user_id);
     }
-    await Promise.all(
-      [...byUser.values()].map(async (list) => {
-        for (const [index, row] of list.entries()) {
-          const outcome = await this.#send(row, recipientChecked);
-          if (outcome === "retry") {
-            // Not delivered yet: the resident's later rows go back to wait for it, unsent.
-            await releaseOutbound(this.db, list.slice(index + 1));
-            return;
-          }
-          if (index === list.length - 1 && outcome === "later waiting") await this.#sendNextOf(row.user_id);
-        }
-      }),
-    );
+    const claimedUsers = new Set(claimed.map((row) => row.user_id));
+    const others = [...new Set(waiting)].filter((userId) => !claimedUsers.has(userId));
+    if (others.length > 0) this.onWaitingElsewhere(others);
+  }
+
+  // Each row in its resident's lane, in the order written. "claimed": taken by claimOutbound, so
+  // nothing earlier of the resident is unsent. "written": written claimed behind answers of the
+  // resident this process was sending (outbox.ts): it waits if one of those went back to wait.
+  #sendAll(rows: SendableOutbound[], how: "claimed" | "written", recipientChecked = false): Promise<unknown> {
+    const ordered = [...rows].sort((a, b) => Number(a.id) - Number(b.id));
+    return Promise.all(ordered.map((row) => this.#lanes.run(row.user_id, (reached) => this.#inLane(row, how, recipientChecked, reached))));
+  }
+
+  async #inLane(row: SendableOutbound, how: "claimed" | "written", recipientChecked: boolean, reached: () => void): Promise<void> {
+    if (how === "written" && this.#lanes.mayBeBehind(row.user_id)) {
+      // An earlier answer went back to wait: this one waits behind it, unsent, and is claimed (in
+      // order) when that one is done; or now, if it was done meanwhile elsewhere.
+      await releaseOutbound(this.db, [row]);
+      reached();
+      const rows = await claimOutbound(this.db, this.options.workerId, this.options.leaseMs, { ids: [row.id] });
+      await this.#sendAll(rows, "claimed");
+      return;
+    }
+    const outcome = await this.#send(row, recipientChecked, reached);
+    if (outcome === "retry") return;
+    this.#sentLately.add(row.user_id);
+    if (outcome === "later waiting" || this.#toldWaiting.delete(row.user_id)) await this.#sendNextOf(row.user_id);
   }
 
   // The resident's earlier answer is done: send their next one, which waited for it.
   async #sendNextOf(userId: string): Promise<void> {
     const rows = await claimOutbound(this.db, this.options.workerId, this.options.leaseMs, { userIds: [userId] });
-    await this.#sendInOrder(rows);
+    await this.#sendAll(rows, "claimed");
   }
 
   // "retry": not done yet; otherwise done, and whether the resident has a later answer waiting.
-  async #send(row: SendableOutbound, recipientChecked = false): Promise<"retry" | "later waiting" | "done"> {
+  // `reached` is called as soon as LINE answered (the mark is written after).
+  async #send(row: SendableOutbound, recipientChecked: boolean, reached: () => void): Promise<"retry" | "later waiting" | "done"> {
     let result: OutboundResult;
     try {
       result = await this.#attempt(row, recipientChecked);
@@ -106,6 +147,9 @@ export class OutboundDispatcher {
     if (result.status === "retry" && this.#tooOld(row)) {
       result = { status: "expired", method: result.method, httpStatus: result.httpStatus, error: `not delivered within ${Math.round(this.options.maxAgeMs / 3_600_000)} h: ${result.error}` };
     }
+    if (result.status === "retry") this.#lanes.wentBack(row.user_id);
+    else this.#lanes.caughtUp(row.user_id);
+    reached();
     const ids = { eventId: row.inbox_event_id ?? undefined, outboundId: row.id };
     if (result.status === "sent") this.log.info({ ...ids, method: result.method, httpStatus: result.httpStatus }, "message delivered");
     else if (result.status === "skipped") this.log.info({ ...ids, reason: result.reason }, "message not sent");

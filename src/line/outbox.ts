@@ -92,11 +92,16 @@ export function outboundChunks(draft: OutboundDraft, claim: OutboundClaim | null
 // `name as (insert the outbox row returning id and status), name_log as (insert its log rows)`: a
 // chunk's writes as two CTEs, for one statement with whatever else the caller writes.
 // A row is written claimed (status 'sending', for the caller to send right after commit) only when
-// the resident has no earlier answer still unsent: otherwise it waits, pending, for that one
-// (a resident's answers leave in order; OutboundDispatcher sends it when the earlier one is done).
+// the resident's earlier answers still unsent, if any, are being sent by the same process (its
+// dispatcher sends this one after them, send-lanes.ts): otherwise it waits, pending, for them (a
+// resident's answers leave in order; OutboundDispatcher sends it when the earlier one is done).
 export function outboundStatement(db: Transaction<Database> | Kysely<Database>, name: string, chunk: OutboundChunk, draft: OutboundDraft) {
   const { row, claim } = chunk;
-  const waits = sql<boolean>`exists (select 1 from outbound_messages earlier where earlier.user_id = ${row.user_id} and earlier.status in ('pending', 'sending'))`;
+  const waits = sql<boolean>`exists (
+    select 1 from outbound_messages earlier
+     where earlier.user_id = ${row.user_id}
+       and earlier.status in ('pending', 'sending')
+       and (earlier.status = 'pending' or earlier.claimed_by is distinct from ${claim?.workerId ?? null}::text))`;
   const outbound = db
     .insertInto("outbound_messages")
     .values({
@@ -169,6 +174,18 @@ export async function claimOutbound(
         order by o.id limit ${limit} for update skip locked)
     returning *`.execute(db);
   return result.rows;
+}
+
+// The unsent answers of one event (to resume sending them after the connection broke as the
+// event's transaction committed).
+export async function answersOfEvent(db: Kysely<Database>, eventId: string): Promise<(OutboundMessageRow & SendableOutbound)[]> {
+  return db
+    .selectFrom("outbound_messages")
+    .selectAll()
+    .where("inbox_event_id", "=", eventId)
+    .where("status", "in", ["pending", "sending"])
+    .orderBy("id")
+    .execute();
 }
 
 export type OutboundResult =

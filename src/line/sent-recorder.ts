@@ -31,7 +31,7 @@ export class SentRecorder {
 
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly options: { maxRowsPerUpdate: number; lingerMs: number; retryMs: number } = { maxRowsPerUpdate: 200, lingerMs: 20, retryMs: 1_000 },
+    private readonly options: { maxRowsPerUpdate: number; lingerMs: number; retryMs: number } = { maxRowsPerUpdate: 200, lingerMs: 0, retryMs: 1_000 },
   ) {}
 
   record(row: SentRow, method: "reply" | "push", httpStatus: number): Promise<boolean> {

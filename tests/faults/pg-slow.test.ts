@@ -12,7 +12,7 @@ import { ResidentLoad } from "./support/resident-load.js";
 // and drain the rest in bounded time (issue 12: the backlog kept growing, as the claim query slows
 // with the backlog and ran on every webhook store). FAULT_SLOW_DRAIN_S bounds the drain after the
 // load ends (default 30 s).
-const RESIDENTS = 50;
+const RESIDENTS = 40;
 const drainLimitMs = numberFromEnv("FAULT_SLOW_DRAIN_S", 30) * 1000;
 
 describe.runIf(faultSuiteEnabled)("slow Postgres under load", () => {
@@ -27,7 +27,7 @@ describe.runIf(faultSuiteEnabled)("slow Postgres under load", () => {
   it("drains the backlog in bounded time once Postgres is fast again", async () => {
     rig.printOutputOnFailure();
     const bot = await rig.startBot("bot");
-    const load = new ResidentLoad({ line: rig.line, targets: [bot.url], residents: RESIDENTS, durationMs: 35_000, thinkMs: [250, 400], overlap: true, redeliver: { delayMs: 1_000, giveUpMs: 60_000 } });
+    const load = new ResidentLoad({ line: rig.line, targets: [bot.url], residents: RESIDENTS, durationMs: 35_000, thinkMs: [450, 650], overlap: true, redeliver: { delayMs: 1_000, giveUpMs: 60_000 } });
     void bot.exited.then(() => load.abandon());
     await sleep(5_000);
     rig.proxy.slow(40);

@@ -2,7 +2,7 @@ import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import express from "express";
 import { FakeRichMenus } from "./fake-rich-menus.js";
-import { messagingSchemaErrors, requestBodyKind } from "./line-openapi.js";
+import { messagingSchemaErrors, prepareSendChecks, requestBodyKind } from "./line-openapi.js";
 
 // A local stand-in for api.line.me (at `url`) and api-data.line.me (at `dataUrl`) used by the
 // tests: it records every request, checks every JSON body against LINE's OpenAPI document (a body
@@ -102,6 +102,7 @@ export class FakeLineApi {
   }
 
   async start(): Promise<this> {
+    prepareSendChecks();
     this.url = await this.#listen("api");
     this.dataUrl = await this.#listen("data");
     return this;

@@ -154,6 +154,12 @@ export function messagingSchemaErrors(method: string, urlPath: string, body: unk
   return [...new Set([...errors, ...extraLimitErrors(body)])].map((error) => `${operation.id} ${error}`);
 }
 
+// Loads the documents and compiles the checks of the send operations now, not at the first request
+// (about a second): a fake LINE API calls it at start, so its first answers are not held up.
+export function prepareSendChecks(): void {
+  for (const path of ["/v2/bot/message/reply", "/v2/bot/message/push"]) messagingSchemaErrors("POST", path, {});
+}
+
 // The operation id of a Messaging API request (any method), or null when the spec has no such path.
 export function messagingOperationId(method: string, urlPath: string): string | null {
   try {

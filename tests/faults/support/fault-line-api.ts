@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
-import { messagingSchemaErrors, requestBodyKind } from "../../support/line-openapi.js";
+import { messagingSchemaErrors, prepareSendChecks, requestBodyKind } from "../../support/line-openapi.js";
 import { mulberry32, preciseNow, sleep } from "./numbers.js";
 
 // A fake LINE Messaging API (api.line.me and api-data.line.me on one loopback port) that behaves
@@ -97,6 +97,7 @@ export class FaultLineApi {
   }
 
   async start(): Promise<this> {
+    prepareSendChecks();
     const server = createServer((req, res) => void this.#handle(req, res));
     server.on("connection", (socket) => {
       this.#sockets.add(socket);

@@ -42,6 +42,9 @@ export interface LoadOptions {
   eventsPerResident?: number;
   durationMs?: number;
   thinkMs?: [number, number];
+  // Events come in bursts of this many, each 0–10 ms after the previous one's ack (a resident
+  // sending a message and a sticker), with thinkMs between bursts. Default 1.
+  burst?: number;
   // As LINE does, send the next event after the think time without waiting for the previous one's
   // 200 (a fixed offered rate, whatever the bot's speed); each event's timestamp is still later
   // than the one before. Default: wait for the previous event's 200 (or its giving up).
@@ -104,7 +107,8 @@ export class ResidentLoad {
       const delivered = this.#deliver(event, sent, this.options.targets[index % this.options.targets.length]!);
       if (this.options.overlap) inFlight.push(delivered);
       else await delivered;
-      await sleep(thinkMs[0] + this.#random() * (thinkMs[1] - thinkMs[0]));
+      const [low, high] = (index + 1) % (this.options.burst ?? 1) === 0 ? thinkMs : [0, 10];
+      await sleep(low + this.#random() * (high - low));
     }
     await Promise.all(inFlight);
   }
