@@ -6,7 +6,8 @@ import { preciseNow, sleep } from "./support/numbers.js";
 import { ResidentLoad } from "./support/resident-load.js";
 
 // Postgres slow for 10 s (40 ms added to every packet each way) under a steady load (residents
-// write at their own pace, as LINE delivers, whatever the bot's speed: about 150 events/s), then
+// write at their own pace, as LINE delivers, whatever the bot's speed: about 70 events/s, half of
+// what one bot answers on the 2-core CI machine; at its full capacity nothing could catch up), then
 // normal again for 20 s more of load. A backlog builds while it is slow; once Postgres is fast
 // again the bot must catch up while the load goes on (at most one open event per resident left)
 // and drain the rest in bounded time (issue 12: the backlog kept growing, as the claim query slows
