@@ -3,7 +3,7 @@ import { sql, type Kysely } from "kysely";
 import type { Logger } from "./logger.js";
 import type { Database } from "./store/database.js";
 import type { InboxWriter } from "./inbox/inbox-writer.js";
-import { webhookRouter } from "./line/webhook-route.js";
+import { mountWebhook } from "./line/webhook-route.js";
 import { devChatRouter, type DevChatParts } from "./devchat/devchat-route.js";
 import { staffConsole, type StaffConsoleOptions } from "./staff/staff-router.js";
 import { publicListingPhotos } from "./staff/listings/listing-photos.js";
@@ -41,7 +41,7 @@ export function buildApp(parts: AppParts): Express {
     }
   });
 
-  if (parts.inbox) app.use(webhookRouter({ channelSecret: parts.channelSecret, inbox: parts.inbox, log: parts.log }));
+  if (parts.inbox) mountWebhook(app, { channelSecret: parts.channelSecret, inbox: parts.inbox, log: parts.log });
   if (parts.devChat) app.use(devChatRouter({ channelSecret: parts.channelSecret, ...parts.devChat }));
   if (parts.staff) app.use(staffConsole(parts.db, parts.staff));
   // Listing photos for the residents' LINE app (published listings only, no session).

@@ -1,4 +1,4 @@
-import express, { type ErrorRequestHandler, type Router } from "express";
+import express, { type ErrorRequestHandler, type Express } from "express";
 import { JSONParseError, SignatureValidationFailed, middleware } from "@line/bot-sdk";
 import type { Logger } from "../logger.js";
 import type { InboxWriter } from "../inbox/inbox-writer.js";
@@ -17,10 +17,11 @@ export const WEBHOOK_STORE_TIMEOUT_MS = 5_000;
 // POST /webhook: read the raw body (413 past the limit), check X-Line-Signature over those exact
 // bytes with the SDK's middleware (401), parse and check the shape (400), store every event in the
 // inbox and only then answer 200. Nothing touches the store before the signature is checked.
-export function webhookRouter(options: { channelSecret: string; inbox: InboxWriter; log: Logger }): Router {
+// Mounted on the app itself, not through a sub-router: every event passes here, and a router's
+// own matching is a measurable share of the ack's CPU (bench:webhook).
+export function mountWebhook(app: Express, options: { channelSecret: string; inbox: InboxWriter; log: Logger }): void {
   const { inbox, log } = options;
-  const router = express.Router();
-  router.post(
+  app.post(
     "/webhook",
     express.raw({ type: () => true, limit: WEBHOOK_BODY_LIMIT }),
     (req, _res, next) => {
@@ -55,8 +56,7 @@ export function webhookRouter(options: { channelSecret: string; inbox: InboxWrit
       res.status(200).json({});
     },
   );
-  router.use("/webhook", webhookErrors(log));
-  return router;
+  app.use("/webhook", webhookErrors(log));
 }
 
 function webhookErrors(log: Logger): ErrorRequestHandler {
