@@ -37,7 +37,7 @@ describe.runIf(faultSuiteEnabled)("two processes on one database", () => {
     await warmUp.done;
     expectExactlyOnceInOrder(await rig.drainAndReport("cross-process warm-up", warmUp.events, { timeoutMs: 60_000 }));
 
-    const typing = new ResidentLoad({ line: rig.line, targets, residents: 6, eventsPerResident: 15, thinkMs: [100, 300], seed: 5 });
+    const typing = new ResidentLoad({ line: rig.line, targets, residents: 6, eventsPerResident: 30, thinkMs: [100, 300], seed: 5 });
     await typing.done;
     const typed = await rig.drainAndReport("cross-process typing", typing.events, { timeoutMs: 60_000 });
     const pairs = new ResidentLoad({ line: rig.line, targets, residents: 6, eventsPerResident: 20, thinkMs: [200, 400], burst: 2, seed: 9 });
