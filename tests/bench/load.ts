@@ -111,8 +111,3 @@ export async function openLoop(url: string, secret: string, rate: number, second
   return { ok, errors, seconds: elapsed, latenciesMs };
 }
 
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-}

@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Pool } from "undici";
 import { events, newUserId, sign, webhookBody } from "../support/webhook-client.js";
+import { mulberry32 } from "../support/numbers.js";
 import type { Conversation, Step } from "./conversation-scripts.js";
 import { cpuBetween, cpuSnapshot, type CpuShares } from "./cpu-usage.js";
 
@@ -137,17 +138,6 @@ interface Sent {
 let messageSequence = 0;
 const messageId = () => `${Date.now()}${String((messageSequence += 1)).padStart(6, "0")}`;
 
-// Deterministic choice of conversations, so two runs send the same mix.
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // The action of the button with this label in an answer: quick-reply items and Flex buttons alike.
 export function findAction(messages: Message[], label: string | RegExp): { type: string; data?: string; text?: string } | null {
@@ -173,7 +163,7 @@ export async function conversationLoad(
   conversations: Conversation[],
   options: ConversationLoadOptions,
 ): Promise<ConversationLoadResult> {
-  const random = seededRandom(options.seed);
+  const random = mulberry32(options.seed);
   const totalWeight = conversations.reduce((sum, conversation) => sum + conversation.weight, 0);
   const pickConversation = () => {
     let r = random() * totalWeight;

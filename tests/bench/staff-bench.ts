@@ -12,7 +12,7 @@ import { seedIfEmpty } from "../../src/seeds/seed-if-empty.js";
 import type { Database } from "../../src/store/database.js";
 import { migrateToLatest } from "../../src/store/migrate.js";
 import { STAFF_PASSWORD, StaffClient } from "../support/staff-client.js";
-import { percentile } from "./load.js";
+import { percentile } from "../support/numbers.js";
 import { BENCH_WORDS, generateStaffBenchData, REPORT_CATEGORY_LABELS, type BenchSize } from "./staff-bench-data.js";
 import { freePort } from "./free-port.js";
 

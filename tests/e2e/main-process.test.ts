@@ -1,38 +1,22 @@
-import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FakeLineApi } from "../support/fake-line-api.js";
+import { spawnServer, type ServerProcess } from "../support/spawned-processes.js";
 import { TEST_ACCESS_TOKEN, TEST_CHANNEL_SECRET, events, newUserId, sendEvents, waitFor } from "../support/webhook-client.js";
 
-const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
-
 // The server as `npm start` runs it: a separate process configured only by its environment.
-function startMain(env: Record<string, string>): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-    cwd: repoRoot,
-    env: { PATH: process.env.PATH ?? "", ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout!.on("data", (chunk) => (output += chunk));
-  child.stderr!.on("data", (chunk) => (output += chunk));
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return { child, output: () => output, exited };
-}
-
 describe("the server process", () => {
   let lineApi: FakeLineApi;
   let dataDir: string;
-  let server: ReturnType<typeof startMain>;
+  let server: ServerProcess;
   let url: string;
 
   beforeAll(async () => {
     lineApi = await new FakeLineApi().start();
     dataDir = await mkdtemp(path.join(tmpdir(), "hitoyoshi-main-"));
-    server = startMain({
+    server = spawnServer({
       PORT: "0",
       DATA_DIR: dataDir,
       LINE_CHANNEL_SECRET: TEST_CHANNEL_SECRET,
@@ -72,7 +56,7 @@ describe("the server process", () => {
   });
 
   it("refuses to start with a bad environment, one line per variable", async () => {
-    const bad = startMain({ PORT: "not-a-port", LINE_CHANNEL_SECRET: "only-the-secret" });
+    const bad = spawnServer({ PORT: "not-a-port", LINE_CHANNEL_SECRET: "only-the-secret" });
     expect(await bad.exited).toBe(1);
     const output = bad.output();
     expect(output).toMatch(/^PORT/m);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { storableText } from "../../src/line/storable-json.js";
 import { sharedBotFixture } from "../support/bot-fixture.js";
 import { testDatabases } from "../support/test-store.js";
+import { mulberry32 } from "../support/numbers.js";
 import { BOT_DESTINATION, events, newUserId, postWebhook, sendEvents, waitFor } from "../support/webhook-client.js";
 
 // A seeded, deterministic fuzzer of signed webhook bodies (issue 12, item 5): bodies mutated from
@@ -15,17 +16,6 @@ const seed = Number(process.env.FUZZ_SEED ?? 20_260_512);
 const bodyCount = Number(process.env.FUZZ_BODIES ?? 300);
 const MAX_BODY_BYTES = 1024 * 1024;
 
-// mulberry32: a small seeded generator, the same sequence on every machine.
-function seededRandom(start: number): () => number {
-  let state = start >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -160,7 +150,7 @@ describe.each(testDatabases)("fuzzed webhook bodies on $name", (database) => {
   const shared = sharedBotFixture(database);
 
   it(`answers ${bodyCount} fuzzed bodies (seed ${seed}) with 200 or 4xx, stores what it acked, and stays healthy`, async () => {
-    const { body } = fuzzer(seededRandom(seed));
+    const { body } = fuzzer(mulberry32(seed));
     const bodies = Array.from({ length: bodyCount }, body);
     const unexpected: string[] = [];
     const acked = new Set<string>();

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectExactlyOnceInOrder, round } from "./support/delivery-checks.js";
 import { openWork, type FaultDatabase } from "./support/fault-database.js";
 import { FaultRig, faultSuiteEnabled, numberFromEnv } from "./support/fault-rig.js";
-import { percentile, preciseNow, sleep } from "./support/numbers.js";
+import { percentile } from "../support/numbers.js";
+import { preciseNow, sleep } from "./support/numbers.js";
 import { PROMPTS, postSigned, type SentEvent } from "./support/resident-load.js";
 import { events, newUserId, webhookBody } from "../support/webhook-client.js";
 

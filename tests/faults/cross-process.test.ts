@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { expectExactlyOnceInOrder, round } from "./support/delivery-checks.js";
 import { FaultRig, faultSuiteEnabled, numberFromEnv } from "./support/fault-rig.js";
-import { percentile } from "./support/numbers.js";
+import { percentile } from "../support/numbers.js";
 import { ResidentLoad } from "./support/resident-load.js";
 
 // Two bot processes (APP_ROLE=all) on one database behind a load balancer: each resident's

@@ -1,29 +1,16 @@
 import { sql, type Kysely } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
-import { openStore, type Store } from "../../src/store/connect.js";
+import { describe, expect, it } from "vitest";
 import type { Database } from "../../src/store/database.js";
 import { deferredTransaction, executeStandalone } from "../../src/store/deferred-begin.js";
-import { testDatabases } from "../support/test-store.js";
+import { storePerTest, testDatabases } from "../support/test-store.js";
 
 // A deferred transaction sends BEGIN only before its first statement that is not standalone; a
 // standalone statement run before that commits on its own, one run after it belongs to the
 // transaction. Seen from what a failure leaves behind.
 describe.each(testDatabases)("deferred transactions on $name", { timeout: 60_000 }, (database) => {
-  let store: Store | null = null;
-  let drop: () => Promise<void> = async () => {};
-  afterEach(async () => {
-    await store?.close();
-    store = null;
-    await drop();
+  const open = storePerTest(database, async (db) => {
+    await sql`create table notes (id integer primary key)`.execute(db);
   });
-
-  const open = async (): Promise<Kysely<Database>> => {
-    const created = await database.create();
-    drop = created.drop;
-    store = await openStore(created.target);
-    await sql`create table notes (id integer primary key)`.execute(store.db);
-    return store.db;
-  };
   const insert = (db: Kysely<Database>, id: number) => sql`insert into notes (id) values (${id})`;
   const notes = async (db: Kysely<Database>) => (await sql<{ id: number }>`select id from notes order by id`.execute(db)).rows.map((row) => row.id);
   const fail = () => {

@@ -1,30 +1,17 @@
 import { CompiledQuery, type Kysely } from "kysely";
-import { afterEach, describe, expect, it } from "vitest";
-import { openStore, type Store } from "../../src/store/connect.js";
+import { describe, expect, it } from "vitest";
 import type { Database, InboxEventRow } from "../../src/store/database.js";
 import { migrateToLatest } from "../../src/store/migrate.js";
 import { claimNextEvents, markEventDone, markEventFailedAttempt } from "../../src/inbox/inbox-queries.js";
-import { testDatabases } from "../support/test-store.js";
+import { storePerTest, testDatabases } from "../support/test-store.js";
 
 // The inbox claim (src/inbox/inbox-queries.ts, migration 0016): a resident's event is claimed only
 // once their earlier one is finished, however it ends; and the claim's cost does not grow with the
 // number of events waiting behind earlier ones (issue 12: 21.5 ms per claim at 4,950 waiting).
 describe.each(testDatabases)("inbox claim on $name", { timeout: 120_000 }, (database) => {
-  let store: Store | null = null;
-  let drop: () => Promise<void> = async () => {};
-  afterEach(async () => {
-    await store?.close();
-    store = null;
-    await drop();
+  const open = storePerTest(database, async (db) => {
+    await migrateToLatest(db);
   });
-
-  const open = async (): Promise<Kysely<Database>> => {
-    const created = await database.create();
-    drop = created.drop;
-    store = await openStore(created.target);
-    await migrateToLatest(store.db);
-    return store.db;
-  };
 
   // A user's events, a second apart; the first one held by another worker when `firstHeld`.
   let clock = Date.parse("2026-04-01T00:00:00Z");

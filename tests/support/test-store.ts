@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import type { StoreTarget } from "../../src/store/connect.js";
+import type { Kysely } from "kysely";
+import { afterEach } from "vitest";
+import { openStore, type Store, type StoreTarget } from "../../src/store/connect.js";
+import type { Database } from "../../src/store/database.js";
 
 // Every suite runs on the embedded database, and on real Postgres too when TEST_DATABASE_URL is set
 // (CI sets it). On Postgres each use gets a schema of its own, dropped afterwards, so test files
@@ -46,3 +49,22 @@ export async function adminQuery(url: string, text: string): Promise<void> {
 }
 
 export const testDatabases: TestDatabase[] = [pglite, ...(postgresUrl ? [postgres(postgresUrl)] : [])];
+
+// A store on a fresh database for each test of a suite, closed and dropped after it: call in the
+// suite's body; `open()` in a test makes the store, `prepare` readies it (migrations, tables).
+export function storePerTest(database: TestDatabase, prepare: (db: Kysely<Database>) => Promise<void>): () => Promise<Kysely<Database>> {
+  let store: Store | null = null;
+  let drop: () => Promise<void> = async () => {};
+  afterEach(async () => {
+    await store?.close();
+    store = null;
+    await drop();
+  });
+  return async () => {
+    const created = await database.create();
+    drop = created.drop;
+    store = await openStore(created.target);
+    await prepare(store.db);
+    return store.db;
+  };
+}

@@ -2,7 +2,8 @@ import { expect } from "vitest";
 import type { Delivery, FaultLineApi } from "./fault-line-api.js";
 import { eventsOfRetryKeys, openWork, type FaultDatabase } from "./fault-database.js";
 import type { Attempt, SentEvent } from "./resident-load.js";
-import { percentile, preciseNow, sleep } from "./numbers.js";
+import { percentile } from "../../support/numbers.js";
+import { preciseNow, sleep } from "./numbers.js";
 
 // What residents received, event by event. A reply belongs to the event whose reply token it
 // used; a push to the event whose outbox row carried its X-Line-Retry-Key. An acked event must

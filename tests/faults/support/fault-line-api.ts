@@ -1,7 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import { messagingSchemaErrors, prepareSendChecks, requestBodyKind } from "../../support/line-openapi.js";
-import { mulberry32, preciseNow, sleep } from "./numbers.js";
+import { mulberry32 } from "../../support/numbers.js";
+import { preciseNow, sleep } from "./numbers.js";
 
 // A fake LINE Messaging API (api.line.me and api-data.line.me on one loopback port) that behaves
 // as LINE does where delivery is concerned, and fails the way LINE and networks fail when told to.

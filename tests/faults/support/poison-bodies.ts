@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { events, newUserId, webhookBody, BOT_DESTINATION } from "../../support/webhook-client.js";
-import { mulberry32 } from "./numbers.js";
+import { mulberry32 } from "../../support/numbers.js";
 
 // Signed webhook bodies a LINE channel could be sent (by LINE with odd content, or by anyone who
 // learnt the secret) that the bot must answer 200 or 4xx, never 5xx: values Postgres refuses (NUL,

@@ -1,7 +1,8 @@
 import { Agent, request } from "node:http";
 import { events, newUserId, sign, webhookBody, type TestEvent } from "../../support/webhook-client.js";
 import type { FaultLineApi } from "./fault-line-api.js";
-import { mulberry32, preciseNow, sleep } from "./numbers.js";
+import { mulberry32 } from "../../support/numbers.js";
+import { preciseNow, sleep } from "./numbers.js";
 
 // Residents writing to the bot: each sends its own sequence of signed text-message webhooks, one
 // after the other, each with a unique webhookEventId and reply token (registered with the fake
