@@ -3,6 +3,19 @@ import { createLogger } from "./logger.js";
 import { startBot } from "./bot.js";
 import { DataDirInUseError } from "./store/data-dir-lock.js";
 import { explainDataDirInUse } from "./cli/data-dir-in-use.js";
+import { setFlagsFromString } from "node:v8";
+
+// A larger young generation for the garbage collector: every webhook request allocates its body,
+// parsed events and rows, all short-lived, and with V8's default (16 MiB semi-spaces) collecting
+// them took 12-15% of the webhook's main thread under load. At 64 MiB the web role acks 5-15% more
+// events per second (bench:webhook, three interleaved runs: 70-80% of the bare handler at 16 MiB,
+// 76-85% at 64). It costs memory only under load: V8 grows the space as it needs it, up to
+// 3 x 64 MiB. Set before anything is allocated in bulk; an explicit
+// --max-semi-space-size in NODE_OPTIONS or on the command line wins.
+const youngGenerationFlag = "--max-semi-space-size";
+if (![...process.execArgv, ...(process.env.NODE_OPTIONS ?? "").split(/\s+/)].some((option) => option.startsWith(youngGenerationFlag))) {
+  setFlagsFromString(`${youngGenerationFlag}=64`);
+}
 
 // start-up: config → store → migrations → server → worker. Stops cleanly on SIGTERM/SIGINT:
 // no new requests, in-flight events finished, then the database closed.

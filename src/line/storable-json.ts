@@ -37,12 +37,28 @@ export function storableText(text: string): string {
   return checked.isWellFormed() ? withoutNul : checked.toWellFormed();
 }
 
-// A copy of `value` (a result of JSON.parse) in which every string is storableText. Depth 0 is
-// `value` itself; an object or array at depth `maxDepth` or deeper becomes TOO_DEEP_MARKER.
+// `value` (a result of JSON.parse) with every string storableText. Depth 0 is `value` itself; an
+// object or array at depth `maxDepth` or deeper becomes TOO_DEEP_MARKER. A value that needs no
+// change, as every real LINE event, is returned as it is: it is only read to check (the webhook's
+// every event passes here, and a copy of each was a measurable share of its garbage collection).
+// Otherwise the result is a copy, and `value` is left untouched.
 export function toStorableJson(value: unknown, maxDepth: number): StorableJson {
-  const result: StorableJson = { value: undefined, replacedStrings: 0, tooDeep: false };
+  const result: StorableJson = { value, replacedStrings: 0, tooDeep: false };
+  if (isStorable(value, 0, maxDepth)) return result;
   result.value = clean(value, 0, maxDepth, result);
   return result;
+}
+
+function isStorable(value: unknown, depth: number, maxDepth: number): boolean {
+  if (typeof value === "string") return storableText(value) === value;
+  if (value === null || typeof value !== "object") return true;
+  if (depth >= maxDepth) return false;
+  if (Array.isArray(value)) return value.every((item) => isStorable(item, depth + 1, maxDepth));
+  for (const key in value) {
+    if (!Object.hasOwn(value, key)) continue;
+    if (storableText(key) !== key || !isStorable((value as Record<string, unknown>)[key], depth + 1, maxDepth)) return false;
+  }
+  return true;
 }
 
 function clean(value: unknown, depth: number, maxDepth: number, result: StorableJson): unknown {

@@ -38,6 +38,15 @@ describe("storable JSON", () => {
     toStorableJson(parsed, 10);
     expect(parsed.text).toBe("a\u0000");
   });
+  it("returns a value that needs no change as it is, without copying it", () => {
+    const parsed = JSON.parse('{"type":"message","source":{"userId":"U1"},"message":{"text":"人吉😀"},"list":[1,"a",null]}');
+    const result = toStorableJson(parsed, 10);
+    expect(result.value).toBe(parsed);
+    expect(result).toMatchObject({ replacedStrings: 0, tooDeep: false });
+    // A lone surrogate deep inside still makes a cleaned copy.
+    const dirty = JSON.parse('{"a":{"b":["ok","\\ud800"]}}');
+    expect(toStorableJson(dirty, 10).value).not.toBe(dirty);
+  });
   it("keeps a __proto__ key as data", () => {
     const parsed = JSON.parse('{"__proto__":{"polluted":"\\u0000"}}');
     const { value } = toStorableJson(parsed, 10);
