@@ -33,6 +33,7 @@ import { startLineApiStandIn, type RunningStandIn, type StandInInspector } from 
 import { deployLocalRichMenus } from "./devchat/local-rich-menus.js";
 import type express from "express";
 import { buildApp } from "./server.js";
+import type { LoginSettings } from "./staff/login-check.js";
 import { storeErrorSummary } from "./store/store-errors.js";
 import { releaseClaimsOfGoneProcesses } from "./inbox/dead-claims.js";
 import { limitLineRequestTime } from "./line/line-client.js";
@@ -62,6 +63,8 @@ export interface BotOverrides {
   menuSync?: Partial<MenuSyncOptions> & { intervalMs?: number };
   // The clock of the scheduled jobs (tests move it forward).
   now?: () => Date;
+  // The staff login's scrypt cost, hash limits, lockout and clock (tests lower the cost).
+  login?: LoginSettings;
   // How often a worker looks for notices due to be sent (approval also wakes it at once).
   noticeIntervalMs?: number;
   notices?: Partial<NoticeDeliveryOptions>;
@@ -169,7 +172,8 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     channelSecret: config.line.channelSecret,
     inbox,
     devChat: config.devChat && captured && servesWebhook ? { botName: texts.bot_name, captured, line: lineApi } : null,
-    staff: servesWebhook ? { secureCookies: config.production, deliver: (ids) => dispatcher.deliver(ids), reports: flowTexts.report, procedures: conversations.procedures, now: overrides.now, listings: { publicBaseUrl: config.publicBaseUrl, department: flowTexts.vacantHouse.department }, retentionDays: config.retentionDays, notices: { publicBaseUrl: config.publicBaseUrl, accountName: texts.bot_name, templates: noticeTemplates, quota: () => noticeSender.quota(), wake: () => noticeJob.wake() } } : null,
+    trustProxy: config.trustProxy,
+    staff: servesWebhook ? { secureCookies: config.production, login: overrides.login, deliver: (ids) => dispatcher.deliver(ids), reports: flowTexts.report, procedures: conversations.procedures, now: overrides.now, listings: { publicBaseUrl: config.publicBaseUrl, department: flowTexts.vacantHouse.department }, retentionDays: config.retentionDays, notices: { publicBaseUrl: config.publicBaseUrl, accountName: texts.bot_name, templates: noticeTemplates, quota: () => noticeSender.quota(), wake: () => noticeJob.wake() } } : null,
   });
   const server = await listen(app, config.port, overrides.host ?? "0.0.0.0");
   const port = (server.address() as AddressInfo).port;
@@ -182,7 +186,7 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
       await dispatcher.deliver(ids);
       await dropAbandonedReportPhotos(store.db, now());
       const retained = await applyRetention(store.db, config.retentionDays, now());
-      if (retained.inquiries + retained.reports > 0) log.info(retained, "personal data past its retention period removed");
+      if (Object.values(retained).some((count) => count > 0)) log.info(retained, "personal data past its retention period removed");
     },
     overrides.jobIntervalMs ?? 60_000,
     log,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { parseTrustProxy, type TrustProxy } from "./trust-proxy.js";
 
 // The one place that reads process.env. A bad or missing value stops the start with one clear
 // line per variable (see formatConfigErrors).
@@ -44,6 +45,16 @@ const environmentSchema = z
     LINE_API_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(120_000).default(10_000),
     // How long an answer LINE could not take stays worth sending, in hours (then: expired).
     ANSWER_MAX_AGE_HOURS: z.coerce.number().min(1).max(24 * 7).default(24),
+    // Which proxies' X-Forwarded-For / X-Forwarded-Proto are believed (trust-proxy.ts); off when unset.
+    TRUST_PROXY: z
+      .string()
+      .optional()
+      .transform((value, context) => {
+        const parsed = parseTrustProxy(value);
+        if (parsed.ok) return parsed.value;
+        context.addIssue({ code: "custom", message: parsed.reason });
+        return z.NEVER;
+      }),
     APP_ROLE: z.enum(["all", "web", "worker"]).default("all"),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     NODE_ENV: z.string().optional(),
@@ -91,6 +102,8 @@ export interface Config {
   // The https origin (and path prefix, if any) residents' LINE app reaches this server at; null when unset.
   publicBaseUrl: string | null;
   role: "all" | "web" | "worker";
+  // express's `trust proxy`: false, a hop count, or the proxies' addresses and CIDRs (TRUST_PROXY).
+  trustProxy: TrustProxy;
   retentionDays: number;
   logLevel: string;
   production: boolean;
@@ -126,6 +139,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     devChat: localMode || e.DEV_CHAT,
     publicBaseUrl: e.PUBLIC_BASE_URL ?? null,
     role: e.APP_ROLE,
+    trustProxy: e.TRUST_PROXY,
     retentionDays: e.PERSONAL_DATA_RETENTION_DAYS,
     logLevel: e.LOG_LEVEL,
     production: e.NODE_ENV === "production",

@@ -9,6 +9,7 @@ import { staffConsole, type StaffConsoleOptions } from "./staff/staff-router.js"
 import { publicListingPhotos } from "./staff/listings/listing-photos.js";
 import { noticeLinkRedirect } from "./notices/link-redirect.js";
 import { storeErrorSummary } from "./store/store-errors.js";
+import type { TrustProxy } from "./trust-proxy.js";
 
 export interface AppParts {
   db: Kysely<Database>;
@@ -19,13 +20,21 @@ export interface AppParts {
   devChat: DevChatParts | null;
   // The staff console, where this process serves web requests.
   staff: StaffConsoleOptions | null;
+  // Which proxies' X-Forwarded-* headers to believe (TRUST_PROXY): decides req.ip and req.secure.
+  trustProxy: TrustProxy;
 }
 
 // Builds the express app from its parts; the parts hold the logic.
 export function buildApp(parts: AppParts): Express {
   const app = express();
   app.disable("x-powered-by");
-  app.set("trust proxy", true);
+  app.set("trust proxy", parts.trustProxy);
+  // Browsers that reached us over https keep to https (HSTS). req.secure believes X-Forwarded-Proto
+  // only from a trusted proxy, so a forged header on plain http never sets this.
+  app.use((req, res, next) => {
+    if (req.secure) res.set("Strict-Transport-Security", "max-age=31536000");
+    next();
+  });
 
   app.get("/healthz", (_req, res) => {
     res.json({ status: "ok" });

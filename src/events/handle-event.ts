@@ -3,9 +3,9 @@ import type { EventHandler, HandledEvent, HandlerContext } from "../inbox/event-
 import type { LineMessage } from "../line/line-client.js";
 import { replyTokenOf, sourceIdOf, userIdOf } from "../line/webhook-body.js";
 import type { BotTexts } from "../seeds/bot-texts.js";
-import { conversationWriteQuery } from "../store/conversations.js";
+import { conversationWriteQuery, openHandoffThread } from "../store/conversations.js";
 import { recordBlock, recordFollow, recordFollowEvent, recordUserSeen } from "../store/line-users.js";
-import { eraseUnsentMessage, type IncomingMessage } from "../store/message-log.js";
+import { eraseUnsentMessage, incomingMessageQuery, type IncomingMessage } from "../store/message-log.js";
 import { openResidentTurn, type ResidentTurn } from "../store/resident-turn.js";
 import type { Router } from "../intents/router.js";
 import type { ConversationEngine, ConversationInput, EngineAnswer } from "../flows/conversation-engine.js";
@@ -100,9 +100,15 @@ async function onMessage(
   } else if (event.message.type === "image") input = { kind: "image", messageId: event.message.id, fallback };
 
   if (!to) return nothing;
-  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: logged } : null }, context.resident);
-  if (!input) return withTurnWrites(answer(context, [fallback], turn.followState), turn);
-  return withTurnWrites(answered(context, to, await conversations.respond(context.trx, to, at, input, turn), turn.followState), turn);
+  // The message is logged once it is known which flow run or case it belongs to (its thread).
+  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: null } : null }, context.resident);
+  if (!input) {
+    // A sticker, a video, a file: no flow takes it; while staff handle a hand-off it is the hand-off's.
+    const thread = turn.openHandoff && userId ? await openHandoffThread(context.trx, userId) : null;
+    return withTurnWrites(context, answer(context, [fallback], turn.followState, thread), turn, logged, thread);
+  }
+  const result = await conversations.respond(context.trx, to, at, input, turn);
+  return withTurnWrites(context, answered(context, to, result, turn.followState), turn, logged, result.thread);
 }
 
 async function onPostback(context: HandlerContext, event: webhook.PostbackEvent, conversations: ConversationEngine): Promise<HandledEvent> {
@@ -121,22 +127,26 @@ async function onPostback(context: HandlerContext, event: webhook.PostbackEvent,
       }
     : null;
   if (!to) return nothing;
-  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: logged } : null }, context.resident);
-  return withTurnWrites(answered(context, to, await conversations.respond(context.trx, to, at, { kind: "postback", data: event.postback.data }, turn), turn.followState), turn);
+  const turn = await openResidentTurn(context.trx, { to, seen: userId ? { userId, at, incoming: null } : null }, context.resident);
+  const result = await conversations.respond(context.trx, to, at, { kind: "postback", data: event.postback.data }, turn);
+  return withTurnWrites(context, answered(context, to, result, turn.followState), turn, logged, result.thread);
 }
 
-// The resident seen and their message logged, written with the answer (even when there is none).
-function withTurnWrites(handled: HandledEvent, turn: ResidentTurn): HandledEvent {
-  return { ...handled, writes: [...turn.writes, ...handled.writes] };
+// The resident seen and their message logged in its thread, written with the answer (even when
+// there is none).
+function withTurnWrites(context: HandlerContext, handled: HandledEvent, turn: ResidentTurn, logged: IncomingMessage | null, thread: string | null): HandledEvent {
+  const incoming = logged ? [incomingMessageQuery(context.trx, { ...logged, threadId: thread })] : [];
+  return { ...handled, writes: [...turn.writes, ...incoming, ...handled.writes] };
 }
 
 function answered(context: HandlerContext, to: string, result: EngineAnswer, followState: string | null): HandledEvent {
-  const handled = answer(context, result.messages, followState);
+  const handled = answer(context, result.messages, followState, result.thread);
   if (!result.conversation) return handled;
   return { ...handled, writes: [...handled.writes, conversationWriteQuery(context.trx, to, result.conversation)] };
 }
 
-function answer(context: HandlerContext, messages: LineMessage[], followState: string | null): HandledEvent {
+// `thread`: the flow run or case the answer belongs to, as the message it answers.
+function answer(context: HandlerContext, messages: LineMessage[], followState: string | null, thread: string | null = null): HandledEvent {
   const to = sourceIdOf(context.event);
   if (!to || messages.length === 0) return nothing;
   return {
@@ -147,6 +157,7 @@ function answer(context: HandlerContext, messages: LineMessage[], followState: s
       inboxEventId: context.event.webhookEventId,
       replyToken: replyTokenOf(context.event),
       receivedAt: context.receivedAt,
+      threadId: thread,
     },
     recipientBlocked: followState === "blocked",
   };

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import type { messagingApi } from "@line/bot-sdk";
 import type { Transaction } from "kysely";
 import { answerForIntent } from "../events/intent-answers.js";
@@ -6,7 +7,7 @@ import { fiscalYearOf } from "../intents/entities.js";
 import type { IntentName } from "../intents/intent-names.js";
 import type { IntentResult, Router } from "../intents/router.js";
 import type { BotTexts } from "../seeds/bot-texts.js";
-import { nextInquiryReference, type ConversationState, type ConversationWrite } from "../store/conversations.js";
+import { nextInquiryReference, openHandoffThread, type ConversationState, type ConversationWrite, type SavedConversation } from "../store/conversations.js";
 import type { Database } from "../store/database.js";
 import type { FlowTexts } from "./flow-texts.js";
 import type { Flow, FlowContext, FlowOutcome, MediaInput } from "./flow.js";
@@ -38,13 +39,17 @@ const SURVEY_LINK = /^\/survey\s+([a-z0-9][a-z0-9-]{0,80})\s*$/i;
 export interface TurnState {
   openHandoff: boolean;
   conversation: ConversationState | null;
+  // The case whose page wrote to the resident lately: a message outside any flow answers it.
+  replyThread: string | null;
 }
 
 // The answer, and the change to the resident's conversation (null: none) for the caller to write
-// with the rest of the event's writes, in the statement that finishes the event.
+// with the rest of the event's writes, in the statement that finishes the event. `thread`: the flow
+// run or case the resident's message and this answer belong to (null: none, e.g. an FAQ answer).
 export interface EngineAnswer {
   messages: messagingApi.Message[];
   conversation: ConversationWrite | null;
+  thread: string | null;
 }
 
 export interface ConversationEngine {
@@ -54,8 +59,9 @@ export interface ConversationEngine {
   procedures: readonly string[];
 }
 
-// A flow's context, plus the conversation change decided so far in this turn.
-type TurnContext = FlowContext & { write: ConversationWrite | null };
+// A flow's context, plus the conversation change decided so far in this turn and the thread the
+// message was handled in (set when a flow run takes it: a step, a start, a cancel, a hand-off).
+type TurnContext = FlowContext & { write: ConversationWrite | null; handledIn: string | null };
 
 export interface FlowServices {
   content: ContentFetcher;
@@ -86,11 +92,14 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
   return {
     procedures,
     async respond(trx, userId, at, input, turn) {
-      // While staff handle a hand-off, the bot stays silent; the messages are kept in the log.
-      if (turn.openHandoff) return { messages: [], conversation: null };
-      const context: TurnContext = { trx, userId, at, write: null };
+      // While staff handle a hand-off, the bot stays silent; the messages are kept in the log, as
+      // the hand-off's own.
+      if (turn.openHandoff) return { messages: [], conversation: null, thread: await openHandoffThread(trx, userId) };
+      const context: TurnContext = { trx, userId, at, thread: randomUUID(), write: null, handledIn: null };
       const messages = await answer(context, input, turn.conversation);
-      return { messages, conversation: context.write };
+      // Outside any flow, a message answers what a case's page wrote to the resident lately.
+      const thread = context.handledIn ?? (turn.conversation === null && context.write === null ? turn.replyThread : null);
+      return { messages, conversation: context.write, thread };
     },
   };
 
@@ -114,6 +123,7 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
     if (input.kind === "location" || input.kind === "image") {
       const flow = state ? flows.get(state.flow)! : null;
       if (state && flow?.acceptsMedia?.(state.step, input.kind)) {
+        continueRun(context, state);
         const outcome = await flow.handle(context, { step: state.step, data: state.data }, input);
         return [...notes, ...(await persist(context, flow, outcome))];
       }
@@ -135,6 +145,7 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
         return [...notes, ...(await interruption(context, state, flow, understood))];
       }
       if (state.paused && !isAnswer) return [...notes, ...(await answerIntent(context, understood))];
+      continueRun(context, state);
       const outcome = await flow.handle(context, { step: state.step, data: state.data }, input);
       return [...notes, ...(await persist(context, flow, outcome))];
     }
@@ -142,8 +153,21 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
   }
 
   // Every change to the conversation lands here; the last one is what the caller writes.
-  function saveConversation(context: TurnContext, state: { flow: string; step: string; data: Record<string, unknown>; paused?: boolean }): void {
+  function saveConversation(context: TurnContext, state: SavedConversation): void {
     context.write = { kind: "save", state, at: context.at };
+  }
+
+  // The message is a step of the resident's run in progress: it and the run's case share a thread.
+  // A draft from before threads existed starts one now.
+  function continueRun(context: TurnContext, state: ConversationState): void {
+    context.thread = state.thread ?? context.thread;
+    context.handledIn = context.thread;
+  }
+
+  // The message starts a run (or a hand-off): a new thread.
+  function startRun(context: TurnContext): void {
+    context.thread = randomUUID();
+    context.handledIn = context.thread;
   }
 
   function endConversation(context: TurnContext): void {
@@ -158,6 +182,7 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
       if (postback.action === "cancel") return [await cancel(context, state)];
       if (postback.action === "resume" && state) {
         const flow = flows.get(state.flow)!;
+        continueRun(context, state);
         const outcome = await flow.handle(context, { step: state.step, data: state.data }, { kind: "postback", postback: { ...postback, flow: state.flow, action: "repeat" } });
         return persist(context, flow, outcome);
       }
@@ -165,23 +190,30 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
     }
     const flow = flows.get(postback.flow);
     if (!flow) return [textWithMenu(texts.postback_stale, texts)];
-    if (postback.action === "start") return persist(context, flow, await flow.start(context));
+    if (postback.action === "start") {
+      startRun(context);
+      return persist(context, flow, await flow.start(context));
+    }
     if (flow.opens?.includes(postback.action)) {
+      if (state?.flow === flow.name) continueRun(context, state);
+      else startRun(context);
       const fresh = state?.flow === flow.name ? { step: state.step, data: state.data } : { step: "", data: {} };
       return persist(context, flow, await flow.handle(context, fresh, { kind: "postback", postback }));
     }
     if (!state || state.flow !== postback.flow) return [textWithMenu(texts.postback_stale, texts)];
+    continueRun(context, state);
     return persist(context, flow, await flow.handle(context, { step: state.step, data: state.data }, { kind: "postback", postback }));
   }
 
   async function persist(context: TurnContext, flow: Flow, outcome: FlowOutcome): Promise<messagingApi.Message[]> {
-    if (outcome.state) saveConversation(context, { flow: flow.name, ...outcome.state });
+    if (outcome.state) saveConversation(context, { flow: flow.name, ...outcome.state, thread: context.thread });
     else endConversation(context);
     return outcome.messages;
   }
 
   async function cancel(context: TurnContext, state: ConversationState | null): Promise<messagingApi.Message> {
     if (!state) return textWithMenu(texts.nothing_to_cancel, texts);
+    continueRun(context, state);
     endConversation(context);
     return textWithMenu(texts.flow_cancelled, texts);
   }
@@ -191,7 +223,8 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
     const answer = await answerIntent(context, understood);
     // Handed to staff: the bot stays silent until they close it, so there is nothing to go on with.
     if (understood.intent === "human" && !understood.ambiguous) return answer;
-    saveConversation(context, { flow: state.flow, step: state.step, data: state.data, paused: true });
+    // The question asked mid-flow is not the run's: the paused draft keeps its own thread.
+    saveConversation(context, { flow: state.flow, step: state.step, data: state.data, paused: true, thread: state.thread ?? randomUUID() });
     const question: messagingApi.TextMessage = {
       type: "text",
       text: texts.flow_resume_question.replace("{flow}", flow.title),
@@ -209,7 +242,10 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
   async function answerIntent(context: TurnContext, understood: IntentResult): Promise<messagingApi.Message[]> {
     if (understood.intent === "human" && !understood.ambiguous) return [await openHandoff(context)];
     const flow = understood.ambiguous ? undefined : flowForIntent(understood.intent);
-    if (flow?.fromIntent) return persist(context, flow, await flow.fromIntent(context, understood));
+    if (flow?.fromIntent) {
+      startRun(context);
+      return persist(context, flow, await flow.fromIntent(context, understood));
+    }
     const messages = await answerForIntent(context.trx, understood, router, texts, { at: context.at, procedures });
     if (understood.intent === "relocation" && !understood.ambiguous) {
       const last = messages.at(-1);
@@ -230,11 +266,13 @@ export function createConversationEngine(texts: BotTexts, flowTexts: FlowTexts, 
 
   async function openHandoff(context: TurnContext): Promise<messagingApi.Message> {
     const reference = await nextInquiryReference(context.trx, fiscalYearOf(context.at));
+    startRun(context);
     await context.trx
       .insertInto("inquiries")
       .values({
         reference_no: reference,
         user_id: context.userId,
+        thread_id: context.thread,
         category: "human",
         department: flowTexts.human.department,
         subject: "職員への取り次ぎ",

@@ -30,6 +30,9 @@ export interface FlowContext {
   trx: Transaction<Database>;
   userId: string;
   at: Date;
+  // The flow run's thread: a case the flow creates carries it (inquiries/reports.thread_id), so the
+  // run's messages become the case's messages (migration 0017).
+  thread: string;
 }
 
 export interface Flow {

@@ -101,6 +101,7 @@ export function relocationConsultationFlow(texts: RelocationTexts): Flow {
       .values({
         reference_no: reference,
         user_id: context.userId,
+        thread_id: context.thread,
         category: "relocation",
         department: texts.department,
         subject: String(data.topic ?? ""),

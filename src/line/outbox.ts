@@ -19,6 +19,8 @@ export interface OutboundDraft {
   replyToken?: string | null;
   // When the webhook carrying the reply token was received: the token's clock starts there.
   receivedAt?: Date;
+  // The flow run or case the messages belong to (messages.thread_id, migration 0017).
+  threadId?: string | null;
 }
 
 // What the dispatcher needs of an outbox row to send it and record the outcome.
@@ -130,6 +132,7 @@ export function outboundStatement(db: Transaction<Database> | Kysely<Database>, 
       payload: JSON.stringify(message),
       inbox_event_id: draft.inboxEventId ?? null,
       outbound_id: sql<string>`(select id from ${sql.raw(name)})`,
+      thread_id: draft.threadId ?? null,
     })),
   );
   return sql`${sql.raw(name)} as (${outbound}), ${sql.raw(`${name}_log`)} as (${log})`;

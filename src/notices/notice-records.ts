@@ -3,6 +3,7 @@ import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database, NoticeRow, NoticeStatus } from "../store/database.js";
 import type { LineMessage } from "../line/line-client.js";
 import { linksIn, replaceLinks, type NoticeContent } from "./notice-content.js";
+import { CANCELLABLE } from "./notice-permissions.js";
 import type { Audience } from "./segments.js";
 
 // Notices as records: written by staff, approved by an admin who is not the author, cancelled
@@ -99,4 +100,4 @@ export const approveNotice = (db: Db, id: string, approverId: string) =>
 
 // Only before delivery starts: a notice being sent cannot be taken back from LINE.
 export const cancelNotice = (db: Db, id: string, staffId: string) =>
-  transition(db, id, ["draft", "pending", "approved"], { status: "cancelled", cancelled_by: staffId, cancelled_at: sql`now()` });
+  transition(db, id, [...CANCELLABLE], { status: "cancelled", cancelled_by: staffId, cancelled_at: sql`now()` });

@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import { z } from "zod";
 import type { Database, StaffRole } from "../store/database.js";
 import { audit } from "./audit.js";
-import { hashPassword, passwordProblem } from "./password.js";
+import { hashPassword, OWASP_SCRYPT_COST, passwordProblem, type ScryptCost } from "./password.js";
 
 // Creating a staff account (the command line's staff:create, and tests).
 export const newStaffSchema = z.object({
@@ -14,7 +14,13 @@ export const newStaffSchema = z.object({
 
 export type NewStaff = z.infer<typeof newStaffSchema>;
 
-export async function createStaffAccount(db: Kysely<Database>, input: NewStaff, password: string): Promise<{ id: string; role: StaffRole }> {
+// The password is hashed at OWASP's scrypt cost (password.ts); tests pass a lower `hashCost`.
+export async function createStaffAccount(
+  db: Kysely<Database>,
+  input: NewStaff,
+  password: string,
+  options: { hashCost?: ScryptCost } = {},
+): Promise<{ id: string; role: StaffRole }> {
   const staff = newStaffSchema.parse(input);
   const problem = passwordProblem(password);
   if (problem) throw new Error(problem);
@@ -22,7 +28,7 @@ export async function createStaffAccount(db: Kysely<Database>, input: NewStaff, 
   if (existing) throw new Error(`職員ID「${staff.loginId}」はすでに使われています。別のIDにしてください。`);
   const row = await db
     .insertInto("staff_users")
-    .values({ login_id: staff.loginId, display_name: staff.displayName, department: staff.department, role: staff.role, password_hash: await hashPassword(password) })
+    .values({ login_id: staff.loginId, display_name: staff.displayName, department: staff.department, role: staff.role, password_hash: await hashPassword(password, options.hashCost ?? OWASP_SCRYPT_COST) })
     .returning(["id", "role"])
     .executeTakeFirstOrThrow();
   await audit(db, null, "staff.create", { type: "staff_user", id: row.id }, { role: staff.role, department: staff.department });

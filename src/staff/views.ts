@@ -2,11 +2,12 @@ import type { Kysely } from "kysely";
 import type { CaseStatus, Database, OutboundStatus } from "../store/database.js";
 import { audit } from "./audit.js";
 import { html, type SafeHtml } from "./html.js";
-import { csrfField } from "./layout.js";
+import type { Request, Response } from "express";
+import { csrfField, page } from "./layout.js";
 import type { StaffPrincipal } from "./sessions.js";
 import { STATUS_LABELS } from "./labels.js";
 import { countLabel, type StatusCounts } from "./case-counts.js";
-import { filtersQuery, MIN_SEARCH_CHARS, searchText, searchTooShort, type CaseFilters } from "./inquiries/inquiry-filters.js";
+import { CaseFilterError, filtersQuery, MIN_SEARCH_CHARS, searchText, searchTooShort, type CaseFilters } from "./inquiries/inquiry-filters.js";
 
 // Pieces shared by the console's pages.
 const JST = new Intl.DateTimeFormat("ja-JP", { timeZone: "Asia/Tokyo", year: "numeric", month: "2-digit", day: "2-digit", hour: "2-digit", minute: "2-digit" });
@@ -20,6 +21,21 @@ export function statusTabs(path: string, filters: CaseFilters, counts: StatusCou
   const tab = (status: CaseStatus | undefined, label: string, count: number) =>
     html`<a href="${path}${filtersQuery(filters, { status, page: 1 })}"${filters.status === status ? html` aria-current="true"` : ""}>${label} <b>${countLabel(count, exact)}</b></a>`;
   return html`<nav class="tabs" aria-label="状態">${tab(undefined, "すべて", total)}${(Object.keys(STATUS_LABELS) as CaseStatus[]).map((status) => tab(status, STATUS_LABELS[status], byStatus[status]))}</nav>`;
+}
+
+// An inbox's (or its CSV's) filters; conditions no form sends are answered 400 with what to fix,
+// and undefined is returned.
+export function filtersOrRefuse(req: Request, res: Response, inbox: { path: string; noun: string }, parse: () => CaseFilters): CaseFilters | undefined {
+  try {
+    return parse();
+  } catch (error) {
+    if (!(error instanceof CaseFilterError)) throw error;
+    const body = html`<p class="error" role="alert">${inbox.noun}の絞り込み条件に正しくない値があるため、表示できませんでした。</p>
+<ul>${error.problems.map((problem) => html`<li>${problem}</li>`)}</ul>
+<p><a href="${inbox.path}">条件をクリアして一覧を表示する</a></p>`;
+    res.status(400).type("html").send(page({ title: "絞り込み条件を確認してください", staff: req.staff!, current: inbox.path, body }));
+    return undefined;
+  }
 }
 
 // A one-character keyword is not searched (see searchText); the page says so above the list.
@@ -76,14 +92,29 @@ const deliveryNotes: Partial<Record<OutboundStatus, string>> = {
   skipped: "送信していません（ブロックされています）",
 };
 
-export function conversationView(messages: MessageRow[]): SafeHtml {
-  if (messages.length === 0) return html`<p class="empty">やりとりはまだありません。</p>`;
+export function conversationView(messages: MessageRow[], empty = "やりとりはまだありません。"): SafeHtml {
+  if (messages.length === 0) return html`<p class="empty">${empty}</p>`;
   // Newest first in the markup, shown bottom-up (column-reverse): the box opens on the latest.
   return html`<ol class="chat" reversed>${[...messages].reverse().map(
     (message) => html`<li class="${message.direction === "in" ? "resident" : "bot"}">
 <span class="meta">${message.direction === "in" ? "住民" : "市"}・${dateTime(message.created_at)}</span>
 <span class="bubble">${describe(message)}</span>${message.delivery && deliveryNotes[message.delivery] ? html`<span class="delivery delivery-${message.delivery}">${deliveryNotes[message.delivery]!}</span>` : ""}</li>`,
   )}</ol>`;
+}
+
+// A case page's conversation: the case's own messages for everyone; for administrators also the
+// resident's whole history, labelled as such (it holds other departments' cases and surveys).
+export function caseConversationSection(own: MessageRow[], whole: MessageRow[] | null): SafeHtml {
+  return html`<h2>この案件のLINEのやりとり</h2>
+<p class="hint">この案件の入力中のやりとりと、この案件のページから送った返信・お知らせだけを表示しています。</p>
+${conversationView(own, "この案件に結びついたやりとりはありません。")}
+${
+  whole
+    ? html`<h2>この方のLINEのやりとり全体（管理者のみ表示）</h2>
+<p class="hint">他の課の案件、アンケートの回答、質問への自動応答も含みます。担当課の職員には表示されません。</p>
+${conversationView(whole)}`
+    : ""
+}`;
 }
 
 function describe(message: MessageRow): string {

@@ -21,6 +21,9 @@ export interface LineUsersTable {
   last_seen_at: Timestamp;
   followed_at: NullableTimestamp;
   blocked_at: NullableTimestamp;
+  // The case a staff member last wrote to the resident from, until when (migration 0017).
+  reply_thread_id: ColumnType<string | null, string | null | undefined, string | null>;
+  reply_thread_until: NullableTimestamp;
 }
 
 export interface InboxEventsTable {
@@ -78,6 +81,8 @@ export interface MessagesTable {
   outbound_id: string | null;
   line_message_id: string | null;
   created_at: Timestamp;
+  // The flow run or case the message belongs to; null: none (migration 0017).
+  thread_id: string | null;
 }
 
 export interface InquiriesTable {
@@ -95,6 +100,8 @@ export interface InquiriesTable {
   updated_at: Timestamp;
   closed_at: NullableTimestamp;
   anonymized_at: NullableTimestamp;
+  // The thread of the case's messages (migration 0017).
+  thread_id: ColumnType<string, string | undefined, string>;
 }
 
 export interface ReportsTable {
@@ -113,6 +120,8 @@ export interface ReportsTable {
   updated_at: Timestamp;
   closed_at: NullableTimestamp;
   anonymized_at: NullableTimestamp;
+  // The thread of the case's messages (migration 0017).
+  thread_id: ColumnType<string, string | undefined, string>;
 }
 
 export interface ReportPhotosTable {
@@ -159,6 +168,8 @@ export interface SurveyResponsesTable {
   survey_id: string;
   user_id: string;
   submitted_at: Timestamp;
+  // When the retention job removed the free-text answers (migration 0019).
+  free_text_removed_at: NullableTimestamp;
 }
 
 export interface SurveyAnswersTable {
@@ -231,6 +242,8 @@ export interface ConversationsTable {
   paused: ColumnType<boolean, boolean | undefined, boolean>;
   updated_at: Timestamp;
   expires_at: Timestamp;
+  // The flow run's thread (migration 0017).
+  thread_id: string | null;
 }
 
 export interface FutureCafeSessionsTable {
@@ -409,7 +422,15 @@ export interface RateLimitsTable {
   next_slot_at: Timestamp;
 }
 
+// Failed staff logins per client address in the current window (migration 0018).
+export interface LoginAddressAttemptsTable {
+  address: string;
+  window_started_at: Timestamp;
+  failures: number;
+}
+
 export interface Database {
+  login_address_attempts: LoginAddressAttemptsTable;
   notices: NoticesTable;
   notice_batches: NoticeBatchesTable;
   notice_links: NoticeLinksTable;

@@ -23,6 +23,24 @@ export function userSeenQuery(db: Db, userId: string, at: Date) {
     );
 }
 
+// How long what a resident writes back outside any flow belongs to the case whose page last wrote
+// to them (a staff reply, a report's status notice), unless the case is closed before.
+export const REPLY_ON_CASE_DAYS = 14;
+
+// A case's page wrote to the resident: their answers in free chat go to that case for a while.
+export async function awaitReplyOnCase(db: Db, userId: string, thread: string, at: Date): Promise<void> {
+  await db
+    .updateTable("line_users")
+    .set({ reply_thread_id: thread, reply_thread_until: new Date(at.getTime() + REPLY_ON_CASE_DAYS * 86_400_000) })
+    .where("user_id", "=", userId)
+    .execute();
+}
+
+// The case was closed: what the resident writes next belongs to no case.
+export async function endReplyOnCase(db: Db, userId: string, thread: string): Promise<void> {
+  await db.updateTable("line_users").set({ reply_thread_id: null, reply_thread_until: null }).where("user_id", "=", userId).where("reply_thread_id", "=", thread).execute();
+}
+
 // Follow (friend added or unblocked) and unfollow (blocked: from then on nothing may be pushed to
 // them, as LINE sends unfollow when a user blocks the account).
 export function recordFollow(db: Db, userId: string, at: Date): Promise<void> {

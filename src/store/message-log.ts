@@ -13,6 +13,8 @@ export interface IncomingMessage {
   at: Date;
   intent?: string | null;
   confidence?: number | null;
+  // The flow run or case the message belongs to (migration 0017); null or absent: none.
+  threadId?: string | null;
 }
 
 // One row per incoming message or tap. The unique index on inbox_event_id (direction 'in') keeps a
@@ -36,6 +38,8 @@ export function incomingMessageQuery(db: Db, message: IncomingMessage) {
       inbox_event_id: message.inboxEventId,
       line_message_id: message.lineMessageId,
       created_at: message.at,
+      // Always a parameter, so the statement's text (and its prepared plan) is the same either way.
+      thread_id: message.threadId ?? null,
     })
     // The partial unique index's predicate as a literal, not a parameter: Postgres must see that
     // it matches the index also in a prepared statement's generic plan (prepared-statements.ts).

@@ -21,6 +21,9 @@ export interface ResidentState {
   // Not locked: the inbox hands one resident's events to one worker at a time, in order, so no
   // other event of theirs changes it before this one's answer is written.
   conversation: ConversationState | null;
+  // The case whose page wrote to the resident lately (line-users.ts: awaitReplyOnCase): what they
+  // write back outside any flow belongs to it. Null when none, or when that time is over.
+  replyThread: string | null;
 }
 
 export interface ResidentTurn extends ResidentState {
@@ -34,14 +37,16 @@ export interface ResidentTurn extends ResidentState {
 export interface ResidentStateColumns {
   resident_follow_state: string | null;
   resident_open_handoff: boolean;
-  resident_conversation: { flow: string; step: string; data: Record<string, unknown> | null; paused: boolean; expires_at: string } | null;
+  resident_reply_thread: string | null;
+  resident_conversation: { flow: string; step: string; data: Record<string, unknown> | null; paused: boolean; expires_at: string; thread_id?: string | null } | null;
 }
 
 export function residentStateColumns(userId: Expression<string | null>) {
   return sql<ResidentStateColumns>`
     (select follow_state from line_users where user_id = ${userId}) as resident_follow_state,
     exists (select 1 from inquiries where user_id = ${userId} and category = 'human' and status <> 'closed') as resident_open_handoff,
-    (select json_build_object('flow', flow, 'step', step, 'data', data, 'paused', paused, 'expires_at', expires_at)
+    (select reply_thread_id from line_users where user_id = ${userId} and reply_thread_until > now()) as resident_reply_thread,
+    (select json_build_object('flow', flow, 'step', step, 'data', data, 'paused', paused, 'expires_at', expires_at, 'thread_id', thread_id)
        from conversations where user_id = ${userId}) as resident_conversation`;
 }
 
@@ -50,10 +55,11 @@ export function residentStateOf(row: ResidentStateColumns): ResidentState {
   return {
     followState: row.resident_follow_state,
     openHandoff: row.resident_open_handoff,
+    replyThread: row.resident_reply_thread ?? null,
     conversation:
       conversation === null
         ? null
-        : { flow: conversation.flow, step: conversation.step, data: conversation.data ?? {}, paused: conversation.paused ?? false, expiresAt: new Date(conversation.expires_at) },
+        : { flow: conversation.flow, step: conversation.step, data: conversation.data ?? {}, paused: conversation.paused ?? false, expiresAt: new Date(conversation.expires_at), thread: conversation.thread_id ?? null },
   };
 }
 

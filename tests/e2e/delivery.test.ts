@@ -222,9 +222,9 @@ describe.each(testDatabases)("outgoing delivery on $name", (database) => {
     }, "the answer expired", 20_000);
     expect(Number(row.attempts)).toBeGreaterThan(2);
     expect(row.last_error).toMatch(/not delivered within/);
-    const { conversationOf } = await import("../../src/staff/inquiries/inquiry-queries.js");
+    const { residentMessages } = await import("../../src/staff/case-messages.js");
     const { conversationView } = await import("../../src/staff/views.js");
-    const page = String(conversationView(await conversationOf(bot.store.db, userId)));
+    const page = String(conversationView(await residentMessages(bot.store.db, userId)));
     expect(page).toContain("期限切れ");
   });
 });

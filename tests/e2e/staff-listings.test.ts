@@ -19,6 +19,7 @@ import { conversationDriver, type SentMessage } from "../support/conversation-dr
 import { browserTestsEnabled, launchBrowser } from "../support/browser.js";
 import { jpegWithMetadata, TINY_JPEG as JPEG } from "../support/image-metadata.js";
 import { addStaff, STAFF_PASSWORD, StaffClient } from "../support/staff-client.js";
+import { png, WEBP_LOSSY } from "../support/test-images.js";
 import { testDatabases } from "../support/test-store.js";
 import { events, newUserId } from "../support/webhook-client.js";
 
@@ -27,8 +28,7 @@ import { events, newUserId } from "../support/webhook-client.js";
 // the KPI's live count follows contracts; photos are checked by size and signature and served to
 // LINE from a public route while the listing is published.
 
-// The first bytes of a WebP file (RIFF container, WEBP form): enough for the signature check.
-const WEBP = Buffer.concat([Buffer.from("RIFF"), Buffer.from([36, 0, 0, 0]), Buffer.from("WEBPVP8 "), Buffer.alloc(28, 1)]);
+const WEBP = WEBP_LOSSY;
 const PUBLIC_BASE_URL = "https://line.hitoyoshi.example";
 const DEPARTMENT = "地域コミュニティ課";
 const MiB = 1024 * 1024;
@@ -300,6 +300,17 @@ describe.each(testDatabases)("staff listings on $name", (database) => {
     expect(large.status).toBe(413);
     expect(((await large.json()) as { error: string }).error).toContain("5MB");
     expect((await putPhoto(staff, id, Buffer.alloc(0))).status).toBe(400);
+    // 16000×16000 pixels in 40 KB (1 GB once a phone decodes it): refused from its header.
+    const huge = await putPhoto(staff, id, png(16_000, 16_000, { bitDepth: 1 }));
+    expect(huge.status).toBe(413);
+    expect(((await huge.json()) as { error: string }).error).toContain("写真の画素数が大きすぎます（16,000×16,000ピクセル。2,500万画素まで）");
+    // A photo cut short (its metadata cannot be found to the end) is refused, not published as it is.
+    const cut = await putPhoto(staff, id, jpegWithMetadata(JPEG, 1, "GPS 32.21N 130.76E").subarray(0, 300));
+    expect(cut.status).toBe(422);
+    expect(((await cut.json()) as { error: string }).error).toContain("壊れているか、途中で切れている");
+    // A form post is not a photo.
+    const form = await putPhoto(staff, id, Buffer.from("photo=1"), { "x-csrf-token": staff.csrf, "content-type": "application/x-www-form-urlencoded" });
+    expect(form.status).toBe(415);
     const photos = await bot.store.db.selectFrom("listing_photos").select("id").execute();
     expect(photos).toEqual([{ id: photo.id }]);
 

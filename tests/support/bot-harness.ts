@@ -26,6 +26,8 @@ export async function startTestBot(
     host: "127.0.0.1",
     sweepIntervalMs: 50,
     ...options.overrides,
+    // The cheap scrypt cost of TEST_HASH_COST (staff-client.ts), unless a test asks for another.
+    login: { hashCost: { N: 2 ** 10, r: 8, p: 1 }, ...options.overrides?.login },
     worker: { pollIntervalMs: 50, backoff: () => 50, ...options.overrides?.worker },
     dispatcher: { backoff: () => 30, ...options.overrides?.dispatcher },
   });

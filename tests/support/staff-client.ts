@@ -5,9 +5,12 @@ import type { Database } from "../../src/store/database.js";
 // A staff member's browser, for HTTP-level tests of /staff: keeps cookies, reads the CSRF token
 // from the last page, follows nothing by itself (redirects are asserted).
 export const STAFF_PASSWORD = "kumagawa-river-2026";
+// A cheap scrypt cost for tests (OWASP's takes ~0.3 s a hash); test bots use it too (bot-harness.ts),
+// so logins neither slow down nor rehash. tests/e2e/staff-login.test.ts checks the real cost.
+export const TEST_HASH_COST = { N: 2 ** 10, r: 8, p: 1 };
 
 export async function addStaff(db: Kysely<Database>, staff: Partial<NewStaff> & { loginId: string }): Promise<string> {
-  const created = await createStaffAccount(db, { displayName: staff.loginId, department: "商工観光課", role: "staff", ...staff }, STAFF_PASSWORD);
+  const created = await createStaffAccount(db, { displayName: staff.loginId, department: "商工観光課", role: "staff", ...staff }, STAFF_PASSWORD, { hashCost: TEST_HASH_COST });
   return created.id;
 }
 

@@ -1,6 +1,6 @@
 import { crc32 } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { stripImageMetadata } from "../../src/staff/listings/strip-image-metadata.js";
+import { stripImageMetadata as strip } from "../../src/staff/listings/strip-image-metadata.js";
 import { exifSegment, jpegWithMetadata, TINY_JPEG as JPEG } from "../support/image-metadata.js";
 
 const SECRET = "GPS 32.21N 130.76E SerialNo 12345";
@@ -30,6 +30,13 @@ function webp(chunks: Buffer[]): Buffer {
   return Buffer.concat([header, body]);
 }
 
+// The stripped bytes; the test fails when the stripper refused the file.
+function stripImageMetadata(bytes: Buffer, type: Parameters<typeof strip>[1]): Buffer {
+  const result = strip(bytes, type);
+  if (!result.ok) throw new Error(`refused: ${result.reason}`);
+  return result.bytes;
+}
+
 describe("removing a photo's metadata before it goes public", () => {
   it("drops a JPEG's Exif and comments, keeps the picture's bytes, and keeps only its orientation", () => {
     const stripped = stripImageMetadata(jpegWithMetadata(JPEG, 6, SECRET), "image/jpeg");
@@ -48,9 +55,23 @@ describe("removing a photo's metadata before it goes public", () => {
     expect(stripImageMetadata(jpegWithMetadata(JPEG, 1, SECRET), "image/jpeg").equals(JPEG)).toBe(true);
   });
 
-  it("leaves a file it cannot walk untouched rather than damaging it", () => {
+  it("refuses a file it cannot walk to the end instead of publishing it with its metadata", () => {
     const broken = Buffer.concat([Buffer.from([0xff, 0xd8]), exifSegment(6, SECRET).subarray(0, 10)]);
-    expect(stripImageMetadata(broken, "image/jpeg").equals(broken)).toBe(true);
+    expect(strip(broken, "image/jpeg")).toEqual({ ok: false, reason: "JPEG segment 0xe1 longer than the file" });
+    // Cut inside the picture data: no end marker.
+    expect(strip(JPEG.subarray(0, JPEG.length - 2), "image/jpeg")).toMatchObject({ ok: false, reason: "JPEG ends inside its picture data" });
+  });
+
+  it("drops what follows a JPEG's end (a motion photo's video) and a JFIF thumbnail", () => {
+    const trailer = Buffer.from(`ftypmp42 ${SECRET}`, "latin1");
+    expect(stripImageMetadata(Buffer.concat([JPEG, trailer]), "image/jpeg").equals(JPEG)).toBe(true);
+    // JFIF APP0 with a 1×1 RGB thumbnail of the uncropped photo.
+    const jfif = Buffer.concat([Buffer.from("JFIF\0", "latin1"), Buffer.from([1, 1, 0, 0, 1, 0, 1, 1, 1]), Buffer.from([0xaa, 0xbb, 0xcc])]);
+    const app0 = Buffer.concat([Buffer.from([0xff, 0xe0, 0, jfif.length + 2]), jfif]);
+    const original = Buffer.concat([JPEG.subarray(0, 2), app0, JPEG.subarray(2)]);
+    const stripped = stripImageMetadata(original, "image/jpeg");
+    expect(stripped.includes(Buffer.from([0xaa, 0xbb, 0xcc]))).toBe(false);
+    expect(stripped.subarray(2, 20).equals(Buffer.concat([Buffer.from([0xff, 0xe0, 0, 16]), jfif.subarray(0, 12), Buffer.from([0, 0])]))).toBe(true);
   });
 
   it("drops a PNG's text, eXIf and time chunks and keeps the image chunks", () => {
@@ -60,6 +81,11 @@ describe("removing a photo's metadata before it goes public", () => {
     const iend = pngChunk("IEND", Buffer.alloc(0));
     const withMetadata = Buffer.concat([signature, ihdr, pngChunk("tEXt", Buffer.from(`Comment\0${SECRET}`, "latin1")), pngChunk("eXIf", exifSegment(1, SECRET).subarray(10)), idat, pngChunk("tIME", Buffer.alloc(7)), iend]);
     expect(stripImageMetadata(withMetadata, "image/png").equals(Buffer.concat([signature, ihdr, idat, iend]))).toBe(true);
+    // An unknown ancillary chunk (it could hold anything) goes; an unknown critical one is refused.
+    expect(stripImageMetadata(Buffer.concat([signature, ihdr, pngChunk("gpSx", Buffer.from(SECRET)), idat, iend]), "image/png").equals(Buffer.concat([signature, ihdr, idat, iend]))).toBe(true);
+    expect(strip(Buffer.concat([signature, ihdr, pngChunk("GPSX", Buffer.from(SECRET)), idat, iend]), "image/png").ok).toBe(false);
+    // No IEND: cut short.
+    expect(strip(Buffer.concat([signature, ihdr, idat]), "image/png")).toEqual({ ok: false, reason: "PNG ends before IEND" });
   });
 
   it("drops a WebP's EXIF and XMP chunks, clears their flags and fixes the RIFF size", () => {

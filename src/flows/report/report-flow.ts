@@ -183,6 +183,7 @@ export function reportFlow(texts: ReportTexts, content: ContentFetcher): Flow {
       .values({
         reference_no: reference,
         user_id: context.userId,
+        thread_id: context.thread,
         category,
         department,
         description: data.description ?? null,

@@ -166,6 +166,7 @@ export function vacantHouseFlow(texts: VacantHouseTexts): Flow {
       .values({
         reference_no: reference,
         user_id: context.userId,
+        thread_id: context.thread,
         category,
         department: texts.department,
         subject: subject.slice(0, 200),

@@ -4,21 +4,23 @@ import type { Database } from "../../store/database.js";
 import { audit } from "../audit.js";
 import { parseCaseFilters } from "../inquiries/inquiry-filters.js";
 import { categoryLabel, DETAIL_LABELS, STATUS_LABELS } from "../labels.js";
-import { dateTime } from "../views.js";
+import { filteredInquiries, scopedInquiries } from "../inquiries/inquiry-queries.js";
+import { dateTime, filtersOrRefuse } from "../views.js";
 import { csvDocument } from "./csv.js";
-import { japanDayEnd, japanDayStart } from "../inquiries/inquiry-filters.js";
 
-// CSV downloads for Excel. Inquiries follow the inbox's filters (and the staff member's
-// department); at most EXPORT_LIMIT rows per file — narrow the date range for more.
+// CSV downloads for Excel. Inquiries follow the inbox's filters, keyword included, with the same
+// scope as the inbox (the staff member's department; the keyword looks only at each inquiry's own
+// messages); the file holds the inquiries' own fields, never the resident's LINE messages. At most
+// EXPORT_LIMIT rows per file — narrow the date range for more.
 const EXPORT_LIMIT = 50_000;
 
 export function exportRoutes(db: Kysely<Database>): Router {
   const router = express.Router();
   router.get("/staff/api/exports/inquiries.csv", async (req, res) => {
     const staff = req.staff!;
-    const filters = parseCaseFilters(req.query);
-    let query = db
-      .selectFrom("inquiries")
+    const filters = filtersOrRefuse(req, res, { path: "/staff/inquiries", noun: "問い合わせ" }, () => parseCaseFilters(req.query));
+    if (!filters) return;
+    const query = filteredInquiries(scopedInquiries(db, staff), filters, { withStatus: true })
       .leftJoin("staff_users as assignee", "assignee.id", "inquiries.assignee_id")
       .select([
         "inquiries.reference_no",
@@ -31,12 +33,6 @@ export function exportRoutes(db: Kysely<Database>): Router {
         "inquiries.closed_at",
         "assignee.display_name as assignee",
       ]);
-    if (staff.role !== "admin") query = query.where("inquiries.department", "=", staff.department);
-    if (filters.category) query = query.where("inquiries.category", "=", filters.category);
-    if (filters.status) query = query.where("inquiries.status", "=", filters.status);
-    if (filters.department) query = query.where("inquiries.department", "=", filters.department);
-    if (filters.from) query = query.where("inquiries.created_at", ">=", japanDayStart(filters.from));
-    if (filters.to) query = query.where("inquiries.created_at", "<", japanDayEnd(filters.to));
     const rows = await query.orderBy("inquiries.created_at").limit(EXPORT_LIMIT).execute();
     const detailKeys = Object.keys(DETAIL_LABELS);
     const csv = csvDocument(

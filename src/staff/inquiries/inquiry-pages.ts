@@ -2,17 +2,32 @@ import express, { type Router } from "express";
 import type { Kysely } from "kysely";
 import { enqueueOutbound } from "../../line/outbox.js";
 import type { CaseStatus, Database } from "../../store/database.js";
+import { awaitReplyOnCase, endReplyOnCase } from "../../store/line-users.js";
 import { audit } from "../audit.js";
 import { html, type SafeHtml } from "../html.js";
 import { csrfField, page } from "../layout.js";
 import { CATEGORY_LABELS, categoryLabel, DETAIL_LABELS, STATUS_LABELS } from "../labels.js";
 import type { StaffPrincipal } from "../sessions.js";
-import { addCaseNote, caseNotesSection, caseStatusForm, conversationView, dateTime, emptyCaseRow, historyView, NOTE_MAX, pager, searchNotice, statusTabs } from "../views.js";
+import { caseMessages, residentMessages } from "../case-messages.js";
+import {
+  addCaseNote,
+  caseConversationSection,
+  caseNotesSection,
+  caseStatusForm,
+  dateTime,
+  emptyCaseRow,
+  filtersOrRefuse,
+  historyView,
+  NOTE_MAX,
+  pager,
+  searchNotice,
+  statusTabs,
+} from "../views.js";
 import { filtersQuery, parseCaseFilters, type CaseFilters } from "./inquiry-filters.js";
-import { colleaguesOf, conversationOf, countInquiriesByStatus, departments, findInquiry, historyOf, listInquiries, notesOf } from "./inquiry-queries.js";
+import { colleaguesOf, countInquiriesByStatus, departments, findInquiry, historyOf, listInquiries, notesOf } from "./inquiry-queries.js";
 
-// The inquiry inbox (/staff/inquiries) and one inquiry's page: the resident's LINE conversation,
-// the form answers, status, assignee, internal notes, and a reply sent to the resident as a push.
+// The inquiry inbox (/staff/inquiries) and one inquiry's page: the inquiry's own LINE conversation
+// (the resident's whole history for administrators only), the form answers, status, assignee, internal notes, and a reply sent to the resident as a push.
 export interface CaseActions {
   // Sends outbox rows written by the console (after their transaction committed).
   deliver(ids: string[]): Promise<void>;
@@ -26,7 +41,8 @@ export function inquiryPages(db: Kysely<Database>, actions: CaseActions): Router
 
   router.get("/staff/inquiries", async (req, res) => {
     const staff = req.staff!;
-    const filters = parseCaseFilters(req.query);
+    const filters = filtersOrRefuse(req, res, INBOX, () => parseCaseFilters(req.query));
+    if (!filters) return;
     const [{ rows, hasMore }, counts, allDepartments] = await Promise.all([
       listInquiries(db, staff, filters),
       countInquiriesByStatus(db, staff, filters),
@@ -65,8 +81,9 @@ ${pager("/staff/inquiries", filters, hasMore)}
       res.status(404).type("html").send(page({ title: "見つかりません", staff, body: html`<p>この問い合わせは見つからないか、閲覧できません。</p><p><a href="/staff/inquiries">一覧へ戻る</a></p>` }));
       return;
     }
-    const [messages, notes, history, colleagues] = await Promise.all([
-      conversationOf(db, inquiry.user_id),
+    const [own, whole, notes, history, colleagues] = await Promise.all([
+      caseMessages(db, inquiry.thread_id),
+      staff.role === "admin" ? residentMessages(db, inquiry.user_id) : Promise.resolve(null),
       notesOf(db, "inquiry", inquiry.id),
       historyOf(db, "inquiry", inquiry.id),
       colleaguesOf(db, inquiry.department),
@@ -109,8 +126,7 @@ ${caseNotesSection(`/staff/inquiries/${inquiry.id}/notes`, staff, notes)}
 ${historyView(history)}
 </section>
 <section>
-<h2>LINEのやりとり</h2>
-${conversationView(messages)}
+${caseConversationSection(own, whole)}
 </section>
 </div>`;
     res.type("html").send(page({ title: `問い合わせ ${inquiry.reference_no}`, staff, current: "/staff/inquiries", body }));
@@ -124,7 +140,10 @@ ${conversationView(messages)}
     if (!text || text.length > REPLY_MAX) return void res.redirect(303, `/staff/inquiries/${inquiry.id}?error=reply_length`);
     if (inquiry.follow_state === "blocked") return void res.redirect(303, `/staff/inquiries/${inquiry.id}?error=blocked`);
     const ids = await db.transaction().execute(async (trx) => {
-      const outbound = await enqueueOutbound(trx, { to: inquiry.user_id, messages: [{ type: "text", text }] });
+      // Sent from this inquiry's page: the reply is this inquiry's message.
+      const outbound = await enqueueOutbound(trx, { to: inquiry.user_id, messages: [{ type: "text", text }], threadId: inquiry.thread_id });
+      // What the resident writes back is this inquiry's too, so its department reads the answer.
+      await awaitReplyOnCase(trx, inquiry.user_id, inquiry.thread_id, new Date());
       await trx
         .updateTable("inquiries")
         .set({ status: inquiry.status === "new" ? "in_progress" : inquiry.status, updated_at: new Date() })
@@ -154,6 +173,7 @@ ${conversationView(messages)}
         .set({ status, assignee_id: assigneeId, updated_at: now, closed_at: status === "closed" ? (inquiry.closed_at ?? now) : null })
         .where("id", "=", inquiry.id)
         .execute();
+      if (status === "closed") await endReplyOnCase(trx, inquiry.user_id, inquiry.thread_id);
       await audit(trx, staff, "inquiry.update", { type: "inquiry", id: inquiry.id }, { from: inquiry.status, to: status, assignee_id: assigneeId });
     });
     res.redirect(303, `/staff/inquiries/${inquiry.id}?done=updated`);
@@ -170,6 +190,7 @@ ${conversationView(messages)}
   return router;
 }
 
+const INBOX = { path: "/staff/inquiries", noun: "問い合わせ" };
 const DONE_MESSAGES: Record<string, string> = { sent: "返信を送信しました。", updated: "更新しました。", noted: "メモを追加しました。" };
 const ERROR_MESSAGES: Record<string, string> = {
   reply_length: `返信は1〜${REPLY_MAX}文字で入力してください。`,

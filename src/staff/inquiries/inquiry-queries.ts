@@ -10,12 +10,14 @@ export const PAGE_SIZE = 50;
 
 type InquiryQuery = SelectQueryBuilder<Database, "inquiries", object>;
 
-function scoped(db: Kysely<Database>, staff: StaffPrincipal): InquiryQuery {
+export function scopedInquiries(db: Kysely<Database>, staff: StaffPrincipal): InquiryQuery {
   const query = db.selectFrom("inquiries");
   return staff.role === "admin" ? query : query.where("inquiries.department", "=", staff.department);
 }
 
-function filtered(query: InquiryQuery, filters: CaseFilters, options: { withStatus: boolean }): InquiryQuery {
+// The inbox's filters, shared with the CSV download. The keyword is looked for in the inquiry and in
+// what the resident wrote in its own thread (migration 0017), never in their other messages.
+export function filteredInquiries(query: InquiryQuery, filters: CaseFilters, options: { withStatus: boolean }): InquiryQuery {
   let q = query;
   if (filters.category) q = q.where("inquiries.category", "=", filters.category);
   if (options.withStatus && filters.status) q = q.where("inquiries.status", "=", filters.status);
@@ -25,7 +27,7 @@ function filtered(query: InquiryQuery, filters: CaseFilters, options: { withStat
   const text = searchText(filters);
   if (text) {
     q = q.where(sql<boolean>`inquiries.search_bigrams @@ text_bigram_query(${text})`);
-    // The bigrams may be scattered over the text (or over two of the resident's messages), so
+    // The bigrams may be scattered over the text (or over two of the case's messages), so
     // the words themselves are checked too, unless the query is a single bigram.
     if (!bigramMatchIsExact(text)) {
       const pattern = likePattern(text);
@@ -34,7 +36,7 @@ function filtered(query: InquiryQuery, filters: CaseFilters, options: { withStat
           eb("inquiries.reference_no", "ilike", pattern),
           eb("inquiries.subject", "ilike", pattern),
           eb(sql<string>`inquiries.details::text`, "ilike", pattern),
-          sql<boolean>`resident_wrote(inquiries.user_id, ${pattern})`,
+          sql<boolean>`thread_wrote(inquiries.thread_id, ${pattern})`,
         ]),
       );
     }
@@ -43,7 +45,7 @@ function filtered(query: InquiryQuery, filters: CaseFilters, options: { withStat
 }
 
 export async function listInquiries(db: Kysely<Database>, staff: StaffPrincipal, filters: CaseFilters) {
-  const rows = await filtered(scoped(db, staff), filters, { withStatus: true })
+  const rows = await filteredInquiries(scopedInquiries(db, staff), filters, { withStatus: true })
     .leftJoin("staff_users as assignee", "assignee.id", "inquiries.assignee_id")
     .select([
       "inquiries.id",
@@ -68,33 +70,19 @@ export async function listInquiries(db: Kysely<Database>, staff: StaffPrincipal,
 export async function countInquiriesByStatus(db: Kysely<Database>, staff: StaffPrincipal, filters: CaseFilters): Promise<StatusCounts> {
   if (countableFromTable(filters)) return keptStatusCounts(db, "inquiry", staff, filters);
   return cappedStatusCounts(db, (status) =>
-    filtered(scoped(db, staff), filters, { withStatus: false }).where("inquiries.status", "=", status).orderBy("inquiries.created_at", "desc"),
+    filteredInquiries(scopedInquiries(db, staff), filters, { withStatus: false }).where("inquiries.status", "=", status).orderBy("inquiries.created_at", "desc"),
   );
 }
 
 export async function findInquiry(db: Kysely<Database>, staff: StaffPrincipal, id: string) {
   if (!/^\d{1,18}$/.test(id)) return undefined;
-  return scoped(db, staff)
+  return scopedInquiries(db, staff)
     .leftJoin("vacant_house_listings as listing", "listing.id", "inquiries.listing_id")
     .leftJoin("line_users as resident", "resident.user_id", "inquiries.user_id")
     .selectAll("inquiries")
     .select(["listing.code as listing_code", "listing.title as listing_title", "resident.follow_state"])
     .where("inquiries.id", "=", id)
     .executeTakeFirst();
-}
-
-// The resident's messages, each answer with how its delivery stands (the outbox row's status).
-export async function conversationOf(db: Kysely<Database>, userId: string, limit = 200) {
-  const rows = await db
-    .selectFrom("messages")
-    .leftJoin("outbound_messages as outbound", "outbound.id", "messages.outbound_id")
-    .select(["messages.id", "messages.direction", "messages.message_type", "messages.text", "messages.payload", "messages.created_at", "outbound.status as delivery"])
-    .where("messages.user_id", "=", userId)
-    .orderBy("messages.created_at", "desc")
-    .orderBy("messages.id", "desc")
-    .limit(limit)
-    .execute();
-  return rows.reverse();
 }
 
 export async function notesOf(db: Kysely<Database>, caseType: "inquiry" | "report", caseId: string) {

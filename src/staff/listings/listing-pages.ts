@@ -49,7 +49,7 @@ export function listingPages(db: Kysely<Database>, options: ListingOptions): Rou
 
   async function showListing(req: Request, res: Response, listing: ListingDetail, extra: { status?: number; error?: string; contractDate?: string } = {}) {
     const history = await historyOf(db, "listing", listing.id);
-    const done = typeof req.query.done === "string" ? DONE_MESSAGES[req.query.done] : undefined;
+    const done = typeof req.query.done === "string" && Object.hasOwn(DONE_MESSAGES, req.query.done) ? DONE_MESSAGES[req.query.done] : undefined;
     const body = listingDetail({
       listing,
       staff: req.staff!,
@@ -83,7 +83,7 @@ export function listingPages(db: Kysely<Database>, options: ListingOptions): Rou
   }
 
   router.get("/staff/listings", async (req, res) => {
-    const status = typeof req.query.status === "string" && req.query.status in LISTING_STATUS_LABELS ? (req.query.status as ListingStatus) : undefined;
+    const status = typeof req.query.status === "string" && Object.hasOwn(LISTING_STATUS_LABELS, req.query.status) ? (req.query.status as ListingStatus) : undefined;
     const [rows, counts] = await Promise.all([listListings(db, status), countListingsByStatus(db)]);
     const body = listingTable(rows, status, counts, canEdit(req), rows.length >= LIST_LIMIT);
     res.type("html").send(page({ title: "空き家バンク", staff: req.staff!, current: CURRENT, body }));

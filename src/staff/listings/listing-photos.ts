@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
-import express, { type Response, type Router } from "express";
+import express, { type ErrorRequestHandler, type Response, type Router } from "express";
 import type { Kysely } from "kysely";
 import { imageTypeOf } from "../../line/content-client.js";
 import type { Database } from "../../store/database.js";
@@ -8,6 +8,7 @@ import { audit } from "../audit.js";
 import { listingIdOf, photoOfListing, publishedPhoto, replacePhoto } from "./listing-queries.js";
 import { canEditListings, LINE_IMAGE_TYPES, photoUrlAfterUpload, type ListingOptions } from "./listing-rules.js";
 import { PHOTO_MAX_BYTES } from "./listing-views.js";
+import { checkPhotoSize, UNREADABLE_PHOTO } from "./photo-size.js";
 import { stripImageMetadata } from "./strip-image-metadata.js";
 
 // Listing photos. Staff upload with /staff/assets/listing-photo.js: a PUT whose body is the file
@@ -45,6 +46,8 @@ export function listingPhotoRoutes(db: Kysely<Database>, options: ListingOptions
     }
     const id = listingIdOf(req.params.id);
     if (!id) return void res.status(404).json({ error: "この物件は見つかりません。" });
+    // A form body was read by the console's form parser already: a photo comes as the body itself.
+    if (req.is("application/x-www-form-urlencoded")) return void res.status(415).json({ error: "写真は、物件のページの「アップロードする」から送ってください。" });
     const uploaded = await readCappedBody(req, PHOTO_MAX_BYTES);
     if (uploaded === null) return void res.status(413).json({ error: "写真が大きすぎます（5MBまで）。縮小してから選び直してください。" });
     if (uploaded.length === 0) return void res.status(400).json({ error: "ファイルが空です。写真を選び直してください。" });
@@ -52,8 +55,14 @@ export function listingPhotoRoutes(db: Kysely<Database>, options: ListingOptions
     if (!isAccepted(contentType)) {
       return void res.status(415).json({ error: "JPEG・PNG・WebPの画像ファイルを選んでください。ほかの形式や画像以外のファイルは登録できません。" });
     }
-    // The photo goes public: where it was taken and with which camera must not.
-    const bytes = stripImageMetadata(uploaded, contentType);
+    // The photo goes public: where it was taken and with which camera must not. A file that cannot
+    // be walked to its end is refused (its metadata could not be found).
+    const stripped = stripImageMetadata(uploaded, contentType);
+    if (!stripped.ok) return void res.status(422).json({ error: UNREADABLE_PHOTO });
+    const bytes = stripped.bytes;
+    // Its pixel count from the header, before anything decodes it (a small file can hold a huge picture).
+    const size = checkPhotoSize(bytes, contentType);
+    if (!size.ok) return void res.status(size.tooLarge ? 413 : 422).json({ error: size.error });
     const now = new Date();
     const saved = await db.transaction().execute(async (trx) => {
       const urlFor = (photoId: string, current: string | null) => photoUrlAfterUpload(current, { photoId, contentType }, options.publicBaseUrl);
@@ -76,7 +85,10 @@ export function publicListingPhotos(db: Kysely<Database>): Router {
     const id = listingIdOf(req.params.photoId);
     const photo = id ? await publishedPhoto(db, id) : undefined;
     res.set("X-Content-Type-Options", "nosniff");
-    if (!photo) return void res.status(404).set("Cache-Control", "no-store").json({ error: "not found" });
+    // Photos stored before the pixel cap existed are not served beyond it either.
+    if (!photo || !checkPhotoSize(asBuffer(photo.content), photo.content_type as Accepted).ok) {
+      return void res.status(404).set("Cache-Control", "no-store").json({ error: "not found" });
+    }
     res.set({
       "Cache-Control": PUBLIC_CACHE,
       ETag: `"listing-photo-${photo.id}"`,
@@ -85,13 +97,19 @@ export function publicListingPhotos(db: Kysely<Database>): Router {
     });
     sendImage(res, photo.content_type, photo.content);
   });
+  // An id with broken %-escapes (express refuses to decode it, status 400) is no photo of ours.
+  router.use("/listing-photos", ((error, _req, res, next) => {
+    if ((error as { status?: unknown }).status !== 400) return next(error);
+    res.status(404).set({ "Cache-Control": "no-store", "X-Content-Type-Options": "nosniff" }).json({ error: "not found" });
+  }) as ErrorRequestHandler);
   return router;
 }
 
 function sendImage(res: Response, contentType: string, content: Uint8Array): void {
-  const bytes = Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
-  res.set("X-Content-Type-Options", "nosniff").type(contentType).send(bytes);
+  res.set("X-Content-Type-Options", "nosniff").type(contentType).send(asBuffer(content));
 }
+
+const asBuffer = (content: Uint8Array): Buffer => (Buffer.isBuffer(content) ? content : Buffer.from(content.buffer, content.byteOffset, content.byteLength));
 
 // The request body, or null when it is larger than maxBytes (the rest is read and dropped, so the
 // client gets the answer instead of a broken connection).

@@ -6,6 +6,7 @@ import { approveNotice, cancelNotice, createNotice, findNotice, listNotices, sub
 import { audienceOf } from "../../notices/notice-claims.js";
 import { noticeResults } from "../../notices/notice-results.js";
 import { quotaRefusal } from "../../notices/quota.js";
+import { mayCancelNotice } from "../../notices/notice-permissions.js";
 import { loadSegmentOptions } from "../../notices/segment-options.js";
 import { countRecipients, type Audience } from "../../notices/segments.js";
 import { audit } from "../audit.js";
@@ -74,7 +75,7 @@ export function noticePages(db: Kysely<Database>, options: NoticeConsoleOptions,
   router.get("/staff/notices/:id", async (req, res) => {
     const notice = await findNotice(db, req.params.id);
     if (!notice) return notFound(res, req.staff!);
-    await sendDetail(res, req.staff!, notice.id, { done: DONE[String(req.query.done)], errors: [] }, 200);
+    await sendDetail(res, req.staff!, notice.id, { done: typeof req.query.done === "string" && Object.hasOwn(DONE, req.query.done) ? DONE[req.query.done] : undefined, errors: [] }, 200);
   });
 
   router.post("/staff/notices/:id/submit", async (req, res) => {
@@ -117,6 +118,9 @@ export function noticePages(db: Kysely<Database>, options: NoticeConsoleOptions,
     const staff = req.staff!;
     const notice = await findNotice(db, req.params.id);
     if (!notice) return notFound(res, staff);
+    if (!mayCancelNotice(staff, notice)) {
+      return sendDetail(res, staff, notice.id, { errors: ["このお知らせを取り消せるのは、作成した方と管理者だけです。取り消しが必要なときは、作成した方か管理者に連絡してください。"] }, 403);
+    }
     const cancelled = await moveNotice(db, staff, notice.id, "notice.cancel", (trx) => cancelNotice(trx, notice.id, staff.id), { from: notice.status });
     if (!cancelled) return sendDetail(res, staff, notice.id, { errors: ["配信がすでに始まっているため、取り消せません。"] }, 409);
     res.redirect(303, `/staff/notices/${notice.id}?done=cancelled`);

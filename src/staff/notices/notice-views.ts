@@ -1,5 +1,6 @@
 import type { NoticeRow, NoticeStatus } from "../../store/database.js";
 import type { NoticeListRow } from "../../notices/notice-records.js";
+import { canApproveNotice, canCancelNotice } from "../../notices/notice-permissions.js";
 import type { NoticeResults } from "../../notices/notice-results.js";
 import type { SegmentOptions } from "../../notices/segment-options.js";
 import { SEGMENT_FIELDS, type Audience, type SegmentField } from "../../notices/segments.js";
@@ -132,7 +133,7 @@ export interface DetailView {
 
 export function noticeDetail(view: DetailView): SafeHtml {
   const { notice, staff } = view;
-  const canApprove = notice.status === "pending" && staff.role === "admin" && staff.id !== notice.created_by;
+  const canApprove = canApproveNotice(staff, notice);
   const action = (path: string, label: string, primary = false) =>
     html`<form method="post" action="/staff/notices/${notice.id}/${path}" class="inline">${csrfField(staff)}<button type="submit"${primary ? html` class="primary"` : ""}>${label}</button></form>`;
   return html`${view.messages.done ? html`<p class="notice" role="status">${view.messages.done}</p>` : ""}
@@ -152,7 +153,7 @@ ${notice.last_error ? html`<dt>理由</dt><dd class="error">${notice.last_error}
 ${notice.status === "draft" ? action("submit", "承認を依頼する", true) : ""}
 ${canApprove ? action("approve", notice.scheduled_at ? "承認して予約する" : "承認して配信する", true) : ""}
 ${notice.status === "pending" && !canApprove ? html`<span class="hint">${staff.id === notice.created_by ? "作成した方とは別の管理者が承認します。" : "管理者の承認を待っています。"}</span>` : ""}
-${["draft", "pending", "approved"].includes(notice.status) ? action("cancel", "配信を取り消す") : ""}
+${canCancelNotice(staff, notice) ? action("cancel", "配信を取り消す") : ""}
 ${["sending", "sent", "failed"].includes(notice.status) ? html`<a class="button" href="/staff/notices/${notice.id}/results">配信結果を見る</a>` : ""}
 </div>
 </div>

@@ -5,6 +5,7 @@ import { audit } from "../audit.js";
 import { requireAdmin } from "../guard.js";
 import { html } from "../html.js";
 import { csrfField, page } from "../layout.js";
+import { INBOX_PAYLOAD_DAYS, NOTICE_RECIPIENTS_DAYS } from "./retention.js";
 import { deleteUserData, exportUserData, findResident, LINE_USER_ID } from "./user-data.js";
 
 // 個人情報 (administrators only): look up one resident by their LINE user ID or by the reference
@@ -73,7 +74,7 @@ ${lookupForm(query)}`;
 }
 
 function privacyIntro(retentionDays: number) {
-  return html`<p>完了した問い合わせ・通報の個人情報（電話番号、メールアドレス、お住まい、自由記述、通報の写真）は、完了から${retentionDays}日たつと自動で削除されます（統計に使う種類・日付・担当課は残ります）。</p>
+  return html`<p>完了した問い合わせ・通報の個人情報（電話番号、メールアドレス、お住まい、件名、自由記述、職員のメモ、通報の場所・位置・写真）は、完了から${retentionDays}日たつと自動で削除されます（統計に使う種類・日付・担当課・選択肢の回答は残ります）。LINEのやりとりも、対応中か保存期間内の問い合わせ・通報がない方の分は${retentionDays}日で、アンケートの自由記述は回答から${retentionDays}日で削除されます。お知らせの配信先の一覧は配信終了から${NOTICE_RECIPIENTS_DAYS}日、受信したイベントの記録の本文は${INBOX_PAYLOAD_DAYS}日で消えます（件数は残ります）。</p>
 <p>住民の方からご自身の情報の開示や削除を求められたときは、その方の問い合わせ・通報の受付番号（IQ-2026-00001、RP-2026-00001 など）か、問い合わせの画面にあるLINEのユーザーIDで検索してください。削除しても、受け付けた移住相談の件数などの統計は減りません。操作はすべて記録されます。</p>`;
 }
 

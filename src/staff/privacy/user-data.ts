@@ -1,4 +1,4 @@
-import type { Kysely } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../../store/database.js";
 
 // Everything stored about one LINE user, for a resident who asks to see it or to have it erased
@@ -120,8 +120,19 @@ export async function deleteUserData(db: Kysely<Database>, userId: string): Prom
     count("outbound_messages", await trx.deleteFrom("outbound_messages").where("user_id", "=", userId).where("status", "in", ["sent", "failed", "skipped", "expired"]).execute());
     // Events still waiting are kept (a resident's newest message is handled, then it can be erased again);
     // handled ones lose their payload (the message text) rather than the row that stops redelivery twice.
-    await trx.updateTable("inbox_events").set({ payload: "{}", user_id: null }).where("user_id", "=", userId).where("status", "in", ["done", "failed"]).execute();
+    await trx.updateTable("inbox_events").set({ payload: "{}", user_id: null, last_error: null }).where("user_id", "=", userId).where("status", "in", ["done", "failed"]).execute();
     count("line_users", await trx.deleteFrom("line_users").where("user_id", "=", userId).execute());
+    await forgetNoticeRecipient(trx, userId);
     return counts;
   });
+}
+
+// The notices' recipient lists lose the user ID; their counts stay. A delivery in progress whose
+// cursor (the last recipient planned) is this user resumes after the user ID just before it,
+// which plans nobody twice: nobody is left between the two once this user is gone.
+async function forgetNoticeRecipient(trx: Transaction<Database>, userId: string): Promise<void> {
+  await sql`update notice_batches set recipients = array_remove(recipients, ${userId}::text)
+             where recipients is not null and recipients @> array[${userId}::text]`.execute(trx);
+  await sql`update notices set planned_through = coalesce((select max(user_id) from line_users where user_id < ${userId}), '')
+             where planned_through = ${userId}`.execute(trx);
 }

@@ -3,19 +3,35 @@ import type { Kysely } from "kysely";
 import type { ReportTexts } from "../../flows/flow-texts.js";
 import { enqueueOutbound } from "../../line/outbox.js";
 import type { CaseStatus, Database } from "../../store/database.js";
+import { awaitReplyOnCase, endReplyOnCase } from "../../store/line-users.js";
 import { audit } from "../audit.js";
 import { html, type SafeHtml } from "../html.js";
 import type { CaseActions } from "../inquiries/inquiry-pages.js";
-import { colleaguesOf, conversationOf, historyOf, notesOf } from "../inquiries/inquiry-queries.js";
+import { colleaguesOf, historyOf, notesOf } from "../inquiries/inquiry-queries.js";
+import { caseMessages, residentMessages } from "../case-messages.js";
 import type { CaseFilters } from "../inquiries/inquiry-filters.js";
 import { page } from "../layout.js";
 import { STATUS_LABELS } from "../labels.js";
 import type { StaffPrincipal } from "../sessions.js";
-import { addCaseNote, caseNotesSection, caseStatusForm, conversationView, dateTime, emptyCaseRow, historyView, NOTE_MAX, pager, searchNotice, statusTabs } from "../views.js";
+import {
+  addCaseNote,
+  caseConversationSection,
+  caseNotesSection,
+  caseStatusForm,
+  dateTime,
+  emptyCaseRow,
+  filtersOrRefuse,
+  historyView,
+  NOTE_MAX,
+  pager,
+  searchNotice,
+  statusTabs,
+} from "../views.js";
 import { countReportsByStatus, findReport, findReportPhoto, listReports, lockReportStatus, parseReportFilters, photosOf, reportDepartments } from "./report-queries.js";
 
 // The 通報 inbox (/staff/reports) and one report's page: where (address, coordinates, a link to a
-// public map), the photos, what the resident wrote and their LINE conversation, status, assignee
+// public map), the photos, what the resident wrote and the report's own LINE conversation (the
+// resident's whole history for administrators only), status, assignee
 // and internal notes. Moving a report to 対応中 or 完了 tells the resident by a LINE push.
 export type ReportConsoleTexts = Pick<ReportTexts, "categories" | "status_pushes">;
 
@@ -34,7 +50,8 @@ export function reportPages(db: Kysely<Database>, actions: ReportActions): Route
 
   router.get("/staff/reports", async (req, res) => {
     const staff = req.staff!;
-    const filters = parseReportFilters(req.query, categories);
+    const filters = filtersOrRefuse(req, res, { path: "/staff/reports", noun: "通報" }, () => parseReportFilters(req.query, categories));
+    if (!filters) return;
     if (staff.role !== "admin") filters.department = undefined;
     const [{ rows, hasMore }, counts, allDepartments] = await Promise.all([
       listReports(db, staff, filters),
@@ -74,9 +91,10 @@ ${pager("/staff/reports", filters, hasMore)}`;
       res.status(404).type("html").send(page({ title: "見つかりません", staff, body: html`<p>この通報は見つからないか、閲覧できません。</p><p><a href="/staff/reports">一覧へ戻る</a></p>` }));
       return;
     }
-    const [photos, messages, notes, history, colleagues] = await Promise.all([
+    const [photos, own, whole, notes, history, colleagues] = await Promise.all([
       photosOf(db, report.id),
-      conversationOf(db, report.user_id),
+      caseMessages(db, report.thread_id),
+      staff.role === "admin" ? residentMessages(db, report.user_id) : Promise.resolve(null),
       notesOf(db, "report", report.id),
       historyOf(db, "report", report.id),
       colleaguesOf(db, report.department),
@@ -122,8 +140,7 @@ ${caseNotesSection(`/staff/reports/${report.id}/notes`, staff, notes)}
 ${historyView(history)}
 </section>
 <section>
-<h2>LINEのやりとり</h2>
-${conversationView(messages)}
+${caseConversationSection(own, whole)}
 </section>
 </div>`;
     res.type("html").send(page({ title: `通報 ${report.reference_no}`, staff, current: "/staff/reports", body }));
@@ -150,7 +167,11 @@ ${conversationView(messages)}
         .where("id", "=", report.id)
         .execute();
       const text = changed && !blocked ? statusPush(actions.reports.status_pushes[status], report) : null;
-      const ids = text ? await enqueueOutbound(trx, { to: report.user_id, messages: [{ type: "text", text }] }) : [];
+      // Sent because of this report: the notice is the report's message.
+      const ids = text ? await enqueueOutbound(trx, { to: report.user_id, messages: [{ type: "text", text }], threadId: report.thread_id }) : [];
+      // What the resident writes back to the notice is the report's too, until it is closed.
+      if (status === "closed") await endReplyOnCase(trx, report.user_id, report.thread_id);
+      else if (text) await awaitReplyOnCase(trx, report.user_id, report.thread_id, now);
       await audit(trx, staff, "report.update", { type: "report", id: report.id }, { from, to: status, assignee_id: assigneeId, notified: ids.length > 0 });
       return { ids, changed };
     });

@@ -12,9 +12,7 @@ type ReportQuery = SelectQueryBuilder<Database, "reports", object>;
 // Report categories are stored by their seed label (道路, 街灯, …), so the inbox's category filter
 // is checked against those labels instead of the inquiry codes' pattern.
 export function parseReportFilters(query: unknown, categories: readonly string[]): CaseFilters {
-  const category = (query as Record<string, unknown> | undefined)?.category;
-  const filters = parseCaseFilters({ ...(query as Record<string, unknown>), category: undefined });
-  return { ...filters, category: typeof category === "string" && categories.includes(category) ? category : undefined };
+  return parseCaseFilters(query, { categories });
 }
 
 function scoped(db: Kysely<Database>, staff: StaffPrincipal): ReportQuery {

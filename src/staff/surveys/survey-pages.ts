@@ -257,7 +257,7 @@ function notFound(res: Response, staff: StaffPrincipal): void {
 }
 
 function doneMessage(req: Request): string | undefined {
-  return typeof req.query.done === "string" ? DONE_MESSAGES[req.query.done] : undefined;
+  return typeof req.query.done === "string" && Object.hasOwn(DONE_MESSAGES, req.query.done) ? DONE_MESSAGES[req.query.done] : undefined;
 }
 
 function problems(parsed: { ok: true } | { ok: false; errors: string[] }): string[] {
