@@ -5,6 +5,9 @@ import type pg from "pg";
 // categories, departments, statuses and three years. Triggers are off while loading (a row
 // trigger per message would take hours), so the search bigrams and the status counts the
 // triggers keep are computed here in bulk, with the same SQL functions the triggers use.
+// As in production (migration 0017), a case's search data covers its own thread's messages: a
+// share of each resident's messages (CASE_MESSAGE_SHARE) belongs to one of their inquiries'
+// threads, the rest (free chat, FAQ answers) to none.
 
 export interface BenchSize {
   users: number;
@@ -35,6 +38,7 @@ const REPORT_CATEGORIES: [string, string][] = [
 ];
 export const REPORT_CATEGORY_LABELS = [...new Set(REPORT_CATEGORIES.map(([label]) => label))];
 const REPORT_TEXTS = ["道路に穴が開いています", "街灯が点いていません", "ごみが捨てられています", "遊具が壊れています", "木が倒れて道をふさいでいます", "側溝のふたが外れています", "ガードレールが曲がっています"];
+const CASE_MESSAGE_SHARE = 0.6;
 const HUMAN_DEPARTMENTS = ["秘書課", "市民課", "税務課", "福祉課", "健康推進課", "建設課", "環境課", "教育総務課"];
 
 const list = (values: readonly string[]) => `array[${values.map((value) => `'${value.replace(/'/g, "''")}'`).join(", ")}]`;
@@ -76,14 +80,10 @@ export async function generateStaffBenchData(client: pg.Client, size: BenchSize,
                 || case when random() < 0.00005 then '。${BENCH_WORDS.rare}の解禁日も' else '' end end,
       ${when}
     from (select case when g % 2 = 0 then 'in' else 'out' end as direction, random() as r from generate_series(1, ${size.messages}) g) s`);
-  await step("residents' message bigrams", `
-    create temporary table resident_bigrams as
-    select user_id, text_bigrams(string_agg(text, E'\\n')) as bigrams from messages where direction = 'in' and text is not null group by user_id`);
-  await client.query("create index on resident_bigrams (user_id)");
   await step(`${size.inquiries.toLocaleString()} inquiries`, `
     insert into inquiries (reference_no, user_id, category, status, department, subject, details, created_at, updated_at, closed_at, search_bigrams)
     select reference_no, user_id, category, status, department, subject, details, t, t, case when status = 'closed' then t + interval '3 days' end,
-      coalesce(text_bigrams(reference_no || ' ' || subject || ' ' || details::text), ''::tsvector) || coalesce((select bigrams from resident_bigrams b where b.user_id = s.user_id), ''::tsvector)
+      coalesce(text_bigrams(reference_no || ' ' || subject || ' ' || details::text), ''::tsvector)
     from (
       select reference_no, user_id, category, t, subject, details,
         case category when 'relocation' then '商工観光課' when 'human' then ${pick(HUMAN_DEPARTMENTS)} else '地域コミュニティ課' end as department,
@@ -106,7 +106,15 @@ export async function generateStaffBenchData(client: pg.Client, size: BenchSize,
         ${pick(TOWNS)} || (1 + floor(random() * 3000)::int) || '番地' as address
       from generate_series(1, ${size.reports}) g
     ) r) s`);
-  await client.query("drop table resident_bigrams");
+  await step("case messages: tagged with one of their resident's inquiry threads", `
+    update messages m set thread_id = i.thread_id
+      from (select distinct on (user_id) user_id, thread_id from inquiries order by user_id, id) i
+     where i.user_id = m.user_id and random() < ${CASE_MESSAGE_SHARE}`);
+  await step("inquiries' search data: their threads' inbound messages", `
+    update inquiries i set search_bigrams = i.search_bigrams || b.bigrams
+      from (select thread_id, text_bigrams(string_agg(text, E'\\n')) as bigrams from messages
+             where direction = 'in' and text is not null and thread_id is not null group by thread_id) b
+     where b.thread_id = i.thread_id`);
   await client.query("set session_replication_role = origin");
   for (const index of indexes) await step(`index ${index.name}`, index.definition);
   await step("status counts", `
