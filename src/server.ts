@@ -3,7 +3,7 @@ import { sql, type Kysely } from "kysely";
 import type { Logger } from "./logger.js";
 import type { Database } from "./store/database.js";
 import type { InboxWriter } from "./inbox/inbox-writer.js";
-import { mountWebhook } from "./line/webhook-route.js";
+import { mountWebhook } from "./inbox/webhook-route.js";
 import { devChatRouter, type DevChatParts } from "./devchat/devchat-route.js";
 import { staffConsole, type StaffConsoleOptions } from "./staff/staff-router.js";
 import { publicListingPhotos } from "./staff/listings/listing-photos.js";

@@ -10,7 +10,7 @@ import { openResidentTurn, type ResidentTurn } from "../store/resident-turn.js";
 import type { Router } from "../intents/router.js";
 import type { ConversationEngine, ConversationInput, EngineAnswer } from "../flows/conversation-engine.js";
 import { describeIncoming } from "./incoming-message.js";
-import { textWithMenu } from "./replies.js";
+import { textWithMenu } from "../flows/replies.js";
 
 // One small function per event type; each writes its rows in the handler's transaction and
 // returns its answer for the outbox. Event types with nothing to do (join, beacon, …) are still

@@ -3,7 +3,7 @@ import type { Transaction } from "kysely";
 import type { IntentResult } from "../intents/router.js";
 import type { Database } from "../store/database.js";
 import type { FreeTextStep } from "./free-text-question.js";
-import type { PostbackData } from "./postback-data.js";
+import type { PostbackData } from "../line/postback-data.js";
 
 // A conversation flow: given where the resident is (step + draft) and what they just sent, what
 // to say and where they are next. `state: null` ends the flow. Flows write their rows through the

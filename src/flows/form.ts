@@ -1,8 +1,8 @@
 import type { messagingApi } from "@line/bot-sdk";
+import { postbackData } from "../line/postback-data.js";
 import { confirmQuestion, quickReplyText, type FlowContext, type FlowInput, type FlowOutcome, type FlowState } from "./flow.js";
+import { validEmail, validPhone } from "./form-validators.js";
 import type { FreeTextStep } from "./free-text-question.js";
-import { postbackData } from "./postback-data.js";
-import { validEmail, validPhone } from "./relocation-consultation.js";
 
 // A short form inside a flow: fields asked one by one (choices as quick replies, free text, a
 // checked phone number or e-mail), then a summary to confirm, then `submit`. The steps of a form
@@ -11,24 +11,40 @@ import { validEmail, validPhone } from "./relocation-consultation.js";
 // field says what it asks for (`about`, a fact unless said otherwise); phone and e-mail are facts.
 type Prompt = string | ((data: FormData) => string);
 
+interface FieldBase {
+  key: string;
+  prompt: Prompt;
+  when?: (data: FormData) => boolean;
+  // Where the answer is kept in the form's data, when not under `key` (two fields that ask for
+  // one thing: a phone number or an e-mail as "the contact").
+  saveAs?: string;
+}
+
 export type FormField =
-  | { key: string; kind: "choice"; prompt: Prompt; choices: readonly string[]; when?: (data: FormData) => boolean }
-  | { key: string; kind: "text"; prompt: Prompt; maxLength: number; skip?: string; about?: FreeTextStep; when?: (data: FormData) => boolean }
-  | { key: string; kind: "phone" | "email"; prompt: Prompt; invalid: string; when?: (data: FormData) => boolean };
+  | (FieldBase & { kind: "choice"; choices: readonly string[] })
+  | (FieldBase & { kind: "text"; maxLength: number; skip?: string; about?: FreeTextStep })
+  | (FieldBase & { kind: "phone" | "email"; invalid: string });
 
 export type FormData = Record<string, unknown>;
 
 export interface FormSpec {
   flow: string;
   name: string;
+  // The flow's only form, named as it was before forms were shared (the relocation consultation):
+  // its steps are the field keys and "confirm", its buttons' actions "choose", "send", "restart"
+  // and "skip". Drafts saved and buttons sent under those names keep working.
+  bareNames?: boolean;
   fields: readonly FormField[];
   confirm: { prompt: string; send: string; restart: string };
   summary(data: FormData): string[];
   submit(context: FlowContext, data: FormData): Promise<FlowOutcome>;
 }
 
+const stepPrefix = (spec: FormSpec) => (spec.bareNames ? "" : `${spec.name}.`);
+const action = (spec: FormSpec, name: "choose" | "send" | "restart" | "skip") => (spec.bareNames ? name : `form_${name}`);
+
 export function isFormStep(spec: FormSpec, step: string): boolean {
-  return step.startsWith(`${spec.name}.`);
+  return step.startsWith(stepPrefix(spec));
 }
 
 // The first question of the form (or the next one after `after`), with what is known so far.
@@ -58,51 +74,63 @@ export function formFreeText(spec: FormSpec, step: string): FreeTextStep | null 
 }
 
 export async function handleForm(spec: FormSpec, context: FlowContext, state: FlowState, input: FlowInput): Promise<FlowOutcome> {
+  if (input.kind === "postback") return onFormPostback(spec, context, state, input.postback);
+  if (input.kind !== "text") return askStep(spec, state.step, state.data);
+  return onFormText(spec, state, input.text.trim());
+}
+
+// A tap: a choice, 「送信する」, 「最初から」 or the skip button of the step; any other (a button
+// from an older message) asks the step again.
+function onFormPostback(spec: FormSpec, context: FlowContext, state: FlowState, postback: { action: string; argument: string }): Promise<FlowOutcome> | FlowOutcome {
   const { step, data } = state;
   const field = fieldOf(spec, step);
-  if (input.kind === "postback") {
-    const { action, argument } = input.postback;
-    if (action === "form_send" && step === `${spec.name}.confirm`) return spec.submit(context, data);
-    if (action === "form_restart") return askNext(spec, pick(data, "_"));
-    if (action === "form_choose" && field?.kind === "choice") {
-      const [key, index] = argument.split(":");
-      const choice = field.choices[Number(index)];
-      if (key === field.key && choice !== undefined) return askNext(spec, { ...data, [field.key]: choice }, field.key);
-    }
-    if (action === "form_skip" && field?.kind === "text" && field.skip) return askNext(spec, { ...data, [field.key]: null }, field.key);
-    return askStep(spec, step, data);
+  if (postback.action === action(spec, "send") && step === `${stepPrefix(spec)}confirm`) return spec.submit(context, data);
+  if (postback.action === action(spec, "restart")) return askNext(spec, pick(data, "_"));
+  if (postback.action === action(spec, "choose") && field?.kind === "choice") {
+    const [key, index] = postback.argument.split(":");
+    const choice = field.choices[Number(index)];
+    if (key === field.key && choice !== undefined) return answered(spec, data, field, choice);
   }
-  if (input.kind !== "text") return askStep(spec, step, data);
-  const text = input.text.trim();
+  if (postback.action === action(spec, "skip") && field?.kind === "text" && field.skip) return answered(spec, data, field, null);
+  return askStep(spec, step, data);
+}
+
+function onFormText(spec: FormSpec, state: FlowState, text: string): FlowOutcome {
+  const { step, data } = state;
+  const field = fieldOf(spec, step);
   if (!field) return confirm(spec, data);
   switch (field.kind) {
     case "choice": {
       const choice = field.choices.find((candidate) => candidate === text);
-      return choice ? askNext(spec, { ...data, [field.key]: choice }, field.key) : ask(spec, field, data);
+      return choice ? answered(spec, data, field, choice) : ask(spec, field, data);
     }
     case "text":
-      if (field.skip && text === field.skip) return askNext(spec, { ...data, [field.key]: null }, field.key);
-      return askNext(spec, { ...data, [field.key]: text.slice(0, field.maxLength) }, field.key);
+      if (field.skip && text === field.skip) return answered(spec, data, field, null);
+      return answered(spec, data, field, text.slice(0, field.maxLength));
     case "phone":
     case "email": {
       const value = field.kind === "phone" ? validPhone(text) : validEmail(text);
       if (!value) return { messages: [{ type: "text", text: field.invalid }], state };
-      return askNext(spec, { ...data, [field.key]: value }, field.key);
+      return answered(spec, data, field, value);
     }
   }
 }
 
+function answered(spec: FormSpec, data: FormData, field: FormField, value: unknown): FlowOutcome {
+  return askNext(spec, { ...data, [field.saveAs ?? field.key]: value }, field.key);
+}
+
 function ask(spec: FormSpec, field: FormField, data: FormData): FlowOutcome {
-  const state = { step: `${spec.name}.${field.key}`, data };
+  const state = { step: `${stepPrefix(spec)}${field.key}`, data };
   const prompt = typeof field.prompt === "function" ? field.prompt(data) : field.prompt;
   let message: messagingApi.Message;
   if (field.kind === "choice") {
     message = quickReplyText(
       prompt,
-      field.choices.map((choice, index) => ({ label: choice, data: postbackData(spec.flow, "form_choose", `${field.key}:${index}`) })),
+      field.choices.map((choice, index) => ({ label: choice, data: postbackData(spec.flow, action(spec, "choose"), `${field.key}:${index}`) })),
     );
   } else if (field.kind === "text" && field.skip) {
-    message = quickReplyText(prompt, [{ label: field.skip, data: postbackData(spec.flow, "form_skip") }]);
+    message = quickReplyText(prompt, [{ label: field.skip, data: postbackData(spec.flow, action(spec, "skip")) }]);
   } else {
     message = { type: "text", text: prompt };
   }
@@ -110,14 +138,15 @@ function ask(spec: FormSpec, field: FormField, data: FormData): FlowOutcome {
 }
 
 function confirm(spec: FormSpec, data: FormData): FlowOutcome {
+  const buttons = { send: postbackData(spec.flow, action(spec, "send")), restart: postbackData(spec.flow, action(spec, "restart")) };
   return {
-    messages: [confirmQuestion(spec.confirm, spec.summary(data), { send: postbackData(spec.flow, "form_send"), restart: postbackData(spec.flow, "form_restart") })],
-    state: { step: `${spec.name}.confirm`, data },
+    messages: [confirmQuestion(spec.confirm, spec.summary(data), buttons)],
+    state: { step: `${stepPrefix(spec)}confirm`, data },
   };
 }
 
 function fieldOf(spec: FormSpec, step: string): FormField | undefined {
-  const key = step.slice(spec.name.length + 1);
+  const key = step.slice(stepPrefix(spec).length);
   return isFormStep(spec, step) ? spec.fields.find((field) => field.key === key) : undefined;
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from "../logger.js";
 import type { Database } from "../store/database.js";
 import type { ResidentState } from "../store/resident-turn.js";
 import type { WebhookEvent } from "../line/webhook-body.js";
-import type { OutboundDraft, SendableOutbound } from "../line/outbox.js";
+import type { OutboundDraft, SendableOutbound } from "../outbox/outbox.js";
 
 // The contract between the inbox worker and the event handlers (src/events/handle-event.ts).
 

@@ -3,7 +3,7 @@ import type { Logger } from "../logger.js";
 import type { Database } from "../store/database.js";
 import { residentStateOf } from "../store/resident-turn.js";
 import type { WebhookEvent } from "../line/webhook-body.js";
-import { answersOfEvent, type SendableOutbound } from "../line/outbox.js";
+import { answersOfEvent, type SendableOutbound } from "../outbox/outbox.js";
 import { finishEvent, inboxLeaseLostCode } from "./finish-event.js";
 import { deferredTransaction } from "../store/deferred-begin.js";
 import { claimNextEvents, markEventFailedAttempt, releaseClaimsNotHeld, type ClaimedEvent } from "./inbox-queries.js";

@@ -1,4 +1,4 @@
-import { RecentUsers } from "./recent-users.js";
+import { RecentUsers } from "../recent-users.js";
 
 // When a worker should claim a resident's next event (inbox-worker.ts). A resident's events go one
 // after the other, so their next event waits for the worker holding the earlier one, which claims

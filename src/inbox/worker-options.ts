@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { OutboundClaim } from "../line/outbox.js";
-import { retryDelayMs } from "./backoff.js";
+import type { OutboundClaim } from "../outbox/outbox.js";
+import { retryDelayMs } from "../backoff.js";
 import { defaultPaceOptions, type PaceOptions } from "./event-loop-pace.js";
 
 export interface InboxWorkerOptions {

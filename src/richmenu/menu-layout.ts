@@ -32,7 +32,7 @@ const messageAction = z.strictObject({
 
 const postbackAction = z.strictObject({
   type: z.literal("postback"),
-  // "v1|<flow>|<action>|<argument>" as the conversation engine reads it (src/flows/postback-data.ts).
+  // "v1|<flow>|<action>|<argument>" as the conversation engine reads it (src/line/postback-data.ts).
   flow: z.string().regex(/^[a-z_]{1,32}$/),
   action: z.string().regex(/^[a-z_]{1,32}$/),
   argument: z.string().max(200).default(""),

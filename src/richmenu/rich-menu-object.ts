@@ -1,5 +1,5 @@
 import type { messagingApi } from "@line/bot-sdk";
-import { postbackData } from "../flows/postback-data.js";
+import { postbackData } from "../line/postback-data.js";
 import { cellBounds, type CellAction } from "./menu-layout.js";
 import type { LoadedMenu } from "./load-rich-menus.js";
 import { sha256 } from "./render-record.js";

@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from "kysely";
-import { retryDelayMs } from "../inbox/backoff.js";
+import { retryDelayMs } from "../backoff.js";
 import type { UserRichMenuApi } from "../line/user-rich-menu-client.js";
 import type { Logger } from "../logger.js";
 import type { Database } from "../store/database.js";

@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Kysely, PostgresDialect, type CompiledQuery } from "kysely";
 import pg from "pg";
 import { countInquiriesByStatus, listInquiries } from "../../src/staff/inquiries/inquiry-queries.js";
-import { parseCaseFilters } from "../../src/staff/inquiries/inquiry-filters.js";
+import { parseCaseFilters } from "../../src/staff/cases/case-filters.js";
 import { dashboardData } from "../../src/staff/kpi/kpi-dashboard-data.js";
 import { countReportsByStatus, listReports, parseReportFilters } from "../../src/staff/reports/report-queries.js";
 import type { StaffPrincipal } from "../../src/staff/sessions.js";

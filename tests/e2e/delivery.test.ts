@@ -94,7 +94,7 @@ describe.each(testDatabases)("outgoing delivery on $name", (database) => {
     bot = await startTestBot(target, lineHost);
     const userId = newUserId();
     await bot.store.db.insertInto("line_users").values({ user_id: userId, follow_state: "following" }).execute();
-    const { enqueueOutbound } = await import("../../src/line/outbox.js");
+    const { enqueueOutbound } = await import("../../src/outbox/outbox.js");
     const [id] = await enqueueOutbound(bot.store.db, { to: userId, messages: [{ type: "text", text: "対応を開始しました" }] });
     await bot.dispatcher.deliver([id!]);
 
@@ -113,7 +113,7 @@ describe.each(testDatabases)("outgoing delivery on $name", (database) => {
     lineApi.failNext("/v2/bot/message/push", 403, { message: "Not authorized to push" });
     bot = await startTestBot(target, lineApi.url);
     const userId = newUserId();
-    const { enqueueOutbound } = await import("../../src/line/outbox.js");
+    const { enqueueOutbound } = await import("../../src/outbox/outbox.js");
     const [id] = await enqueueOutbound(bot.store.db, { to: userId, messages: [{ type: "text", text: "お知らせ" }] });
     // The outbox sweep may claim the row before this call does; either way it ends failed, once.
     await bot.dispatcher.deliver([id!]);
@@ -222,7 +222,7 @@ describe.each(testDatabases)("outgoing delivery on $name", (database) => {
     }, "the answer expired", 20_000);
     expect(Number(row.attempts)).toBeGreaterThan(2);
     expect(row.last_error).toMatch(/not delivered within/);
-    const { residentMessages } = await import("../../src/staff/case-messages.js");
+    const { residentMessages } = await import("../../src/staff/cases/case-messages.js");
     const { conversationView } = await import("../../src/staff/views.js");
     const page = String(conversationView(await residentMessages(bot.store.db, userId)));
     expect(page).toContain("期限切れ");

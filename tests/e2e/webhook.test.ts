@@ -174,7 +174,7 @@ describe.each(testDatabases)("webhook on $name", (database) => {
     expect(user.followed_at).not.toBeNull();
 
     // A push for that user (a staff answer, a notice) is skipped, never sent.
-    const { enqueueOutbound } = await import("../../src/line/outbox.js");
+    const { enqueueOutbound } = await import("../../src/outbox/outbox.js");
     const ids = await enqueueOutbound(bot.store.db, { to: userId, messages: [{ type: "text", text: "お知らせ" }] });
     await bot.dispatcher.deliver(ids);
     expect(lineApi.to("/v2/bot/message/push")).toHaveLength(0);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { COUNT_CAP, countLabel, countableFromTable } from "../../src/staff/case-counts.js";
-import { bigramMatchIsExact, parseCaseFilters, searchText, searchTooShort } from "../../src/staff/inquiries/inquiry-filters.js";
+import { COUNT_CAP, countLabel, countableFromTable } from "../../src/staff/cases/case-counts.js";
+import { bigramMatchIsExact, parseCaseFilters, searchText, searchTooShort } from "../../src/staff/cases/case-filters.js";
 
 describe("inbox free text and counts", () => {
   it("searches from two characters, counted as characters, not bytes or UTF-16 units", () => {

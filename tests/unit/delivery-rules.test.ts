@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { retryDelayMs } from "../../src/inbox/backoff.js";
-import { chooseMethod } from "../../src/line/outbound-dispatcher.js";
-import { REPLY_TOKEN_USABLE_MS } from "../../src/line/outbox.js";
+import { retryDelayMs } from "../../src/backoff.js";
+import { chooseMethod } from "../../src/outbox/outbound-dispatcher.js";
+import { REPLY_TOKEN_USABLE_MS } from "../../src/outbox/outbox.js";
 import { parseWebhookBody } from "../../src/line/webhook-body.js";
 
 describe("reply or push", () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { assertValidWebhookBody, messagingSchemaErrors, webhookSchemaErrors } from "../support/line-openapi.js";
 import { events, newUserId, webhookBody } from "../support/webhook-client.js";
-import { textWithMenu } from "../../src/events/replies.js";
+import { textWithMenu } from "../../src/flows/replies.js";
 import { loadBotTexts } from "../../src/seeds/bot-texts.js";
 
 // The tests' webhook bodies must be ones LINE could send: each builder is checked against webhook.yml.

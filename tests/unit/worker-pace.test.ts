@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { EventLoopPace, defaultPaceOptions, nextSlots } from "../../src/inbox/event-loop-pace.js";
 import { parseStoredElsewhere } from "../../src/inbox/inbox-channel.js";
 import { NextEventWatch } from "../../src/inbox/next-event-watch.js";
-import { RecentUsers } from "../../src/inbox/recent-users.js";
-import { answersWaitingPayloads, parseAnswersWaiting } from "../../src/line/outbox-channel.js";
-import { SendLanes } from "../../src/line/send-lanes.js";
+import { RecentUsers } from "../../src/recent-users.js";
+import { answersWaitingPayloads, parseAnswersWaiting } from "../../src/outbox/outbox-channel.js";
+import { SendLanes } from "../../src/outbox/send-lanes.js";
 
 // The worker beside a webhook takes fewer events while the event loop lags (event-loop-pace.ts),
 // never none, and takes more again, one at a time, once the loop is quick.

@@ -1,8 +1,8 @@
 import { sql, type Kysely } from "kysely";
-import { enqueueOutbound } from "../../line/outbox.js";
+import { enqueueOutbound } from "../../outbox/outbox.js";
 import type { Database } from "../../store/database.js";
 import type { FutureCafeTexts } from "../flow-texts.js";
-import { reminderText } from "./future-cafe-flow.js";
+import { reminderText } from "./cafe-sessions.js";
 
 // The day-before reminders of ひとよし未来カフェ. Run on a timer by every worker process: each run
 // claims due sign-ups with FOR UPDATE SKIP LOCKED, puts the push into the outbox and marks the

@@ -1,7 +1,7 @@
 import type { messagingApi } from "@line/bot-sdk";
 import type { ResidentProfile } from "../../store/resident-profiles.js";
 import { quickReplyText } from "../flow.js";
-import { postbackData } from "../postback-data.js";
+import { postbackData } from "../../line/postback-data.js";
 import type { ProfileSeeds } from "./profile-seeds.js";
 import type { TownEntry } from "./town-match.js";
 

@@ -1,6 +1,6 @@
 import type { messagingApi } from "@line/bot-sdk";
 import type { VacantHouseTexts } from "../flow-texts.js";
-import { postbackData } from "../postback-data.js";
+import { postbackData } from "../../line/postback-data.js";
 import { yenLabel } from "./listing-criteria.js";
 
 // One page of listings as a Flex carousel: photo (or a grey box saying the photo is coming),

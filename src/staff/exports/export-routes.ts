@@ -2,10 +2,11 @@ import express, { type Router } from "express";
 import type { Kysely } from "kysely";
 import type { Database } from "../../store/database.js";
 import { audit } from "../audit.js";
-import { parseCaseFilters } from "../inquiries/inquiry-filters.js";
+import { filtersOrRefuse } from "../cases/case-views.js";
+import { inquiryKind } from "../inquiries/inquiry-kind.js";
+import { inquiriesForExport } from "../inquiries/inquiry-queries.js";
 import { categoryLabel, DETAIL_LABELS, STATUS_LABELS } from "../labels.js";
-import { filteredInquiries, scopedInquiries } from "../inquiries/inquiry-queries.js";
-import { dateTime, filtersOrRefuse } from "../views.js";
+import { dateTime } from "../views.js";
 import { csvDocument } from "./csv.js";
 
 // CSV downloads for Excel. Inquiries follow the inbox's filters, keyword included, with the same
@@ -18,22 +19,9 @@ export function exportRoutes(db: Kysely<Database>): Router {
   const router = express.Router();
   router.get("/staff/api/exports/inquiries.csv", async (req, res) => {
     const staff = req.staff!;
-    const filters = filtersOrRefuse(req, res, { path: "/staff/inquiries", noun: "問い合わせ" }, () => parseCaseFilters(req.query));
+    const filters = filtersOrRefuse(req, res, { path: inquiryKind.path, noun: inquiryKind.noun }, () => inquiryKind.parseFilters(req.query));
     if (!filters) return;
-    const query = filteredInquiries(scopedInquiries(db, staff), filters, { withStatus: true })
-      .leftJoin("staff_users as assignee", "assignee.id", "inquiries.assignee_id")
-      .select([
-        "inquiries.reference_no",
-        "inquiries.category",
-        "inquiries.status",
-        "inquiries.department",
-        "inquiries.subject",
-        "inquiries.details",
-        "inquiries.created_at",
-        "inquiries.closed_at",
-        "assignee.display_name as assignee",
-      ]);
-    const rows = await query.orderBy("inquiries.created_at").limit(EXPORT_LIMIT).execute();
+    const rows = await inquiriesForExport(db, staff, filters, EXPORT_LIMIT);
     const detailKeys = Object.keys(DETAIL_LABELS);
     const csv = csvDocument(
       ["受付番号", "種類", "状態", "担当課", "件名", "担当者", "受付日時", "完了日時", ...detailKeys.map((key) => DETAIL_LABELS[key]!)],

@@ -3,7 +3,7 @@ import type { Kysely } from "kysely";
 import type { Database, ListingStatus } from "../../store/database.js";
 import { audit } from "../audit.js";
 import { html } from "../html.js";
-import { historyOf } from "../inquiries/inquiry-queries.js";
+import { historyOf } from "../cases/case-queries.js";
 import { page } from "../layout.js";
 import { emptyInput, FORM_FIELDS, formInput, inputFromListing, parseListingForm, type FormErrors, type ListingFormInput } from "./listing-form.js";
 import { listingPhotoRoutes } from "./listing-photos.js";

@@ -5,7 +5,7 @@ import { z } from "zod";
 import type { Database, SurveyStatus } from "../../store/database.js";
 import { audit } from "../audit.js";
 import { html } from "../html.js";
-import { japanDayEnd, japanDayStart } from "../inquiries/inquiry-filters.js";
+import { japanDayEnd, japanDayStart } from "../cases/case-filters.js";
 import { page } from "../layout.js";
 import type { StaffPrincipal } from "../sessions.js";
 import { answersCsv } from "./survey-csv.js";

@@ -1,4 +1,4 @@
-import { RecentUsers } from "../inbox/recent-users.js";
+import { RecentUsers } from "../recent-users.js";
 
 // One lane per resident in this process: their answers go to LINE one after the other, each as
 // soon as LINE has answered the previous one (not when its "sent" mark is written: a retried send

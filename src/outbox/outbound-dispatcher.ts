@@ -1,12 +1,12 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "../logger.js";
 import type { Database } from "../store/database.js";
-import { retryDelayMs } from "../inbox/backoff.js";
-import type { LineMessage, LineSender, SendOutcome } from "./line-client.js";
+import { retryDelayMs } from "../backoff.js";
+import type { LineMessage, LineSender, SendOutcome } from "../line/line-client.js";
 import { claimOutbound, recordOutboundResult, releaseOutbound, type OutboundResult, type SendableOutbound } from "./outbox.js";
 import { SentRecorder } from "./sent-recorder.js";
 import { SendLanes } from "./send-lanes.js";
-import { RecentUsers } from "../inbox/recent-users.js";
+import { RecentUsers } from "../recent-users.js";
 
 export interface DispatcherOptions {
   workerId: string;

@@ -1,5 +1,5 @@
 import type { Kysely, SelectQueryBuilder } from "kysely";
-import type { Database } from "../store/database.js";
+import type { Database } from "../../store/database.js";
 
 // The LINE messages a case page shows. A case sees its own thread only (migration 0017): the flow
 // run that created it, its hand-off, the replies sent from its page. The resident's whole history

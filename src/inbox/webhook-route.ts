@@ -1,8 +1,8 @@
 import express, { type ErrorRequestHandler, type Express } from "express";
 import { JSONParseError, SignatureValidationFailed, middleware } from "@line/bot-sdk";
 import type { Logger } from "../logger.js";
-import type { InboxWriter } from "../inbox/inbox-writer.js";
-import { parseWebhookBody } from "./webhook-body.js";
+import type { InboxWriter } from "./inbox-writer.js";
+import { parseWebhookBody } from "../line/webhook-body.js";
 import { storeErrorSummary } from "../store/store-errors.js";
 
 // LINE sends small bodies; 1 MiB is far above any real one and stops a flood before it is parsed.

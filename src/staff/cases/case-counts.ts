@@ -1,7 +1,8 @@
 import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
-import type { CaseStatus, Database } from "../store/database.js";
-import type { StaffPrincipal } from "./sessions.js";
-import { searchText, type CaseFilters } from "./inquiries/inquiry-filters.js";
+import type { CaseStatus, Database } from "../../store/database.js";
+import type { StaffPrincipal } from "../sessions.js";
+import { searchText, type CaseFilters } from "./case-filters.js";
+import type { CaseType } from "./case-kind.js";
 
 // The status tabs' counts. Without a filter they are exact, read from case_status_counts (kept by
 // triggers in the same transaction as every change, migration 0010). With a filter, each status
@@ -15,8 +16,6 @@ export interface StatusCounts {
   // false: a figure above COUNT_CAP means "at least COUNT_CAP + 1".
   exact: boolean;
 }
-
-export type CaseType = "inquiry" | "report";
 
 // Only the department narrows the kept counts; any other filter needs the capped count.
 export function countableFromTable(filters: CaseFilters): boolean {
