@@ -12,7 +12,7 @@ const layers = [
   { name: "line-protocol-and-storage", paths: ["src/line/", "src/store/"] },
   {
     name: "basics",
-    paths: ["src/config.ts", "src/logger.ts", "src/log-errors.ts", "src/trust-proxy.ts", "src/backoff.ts", "src/recent-users.ts"],
+    paths: ["src/config.ts", "src/logger.ts", "src/log-errors.ts", "src/trust-proxy.ts", "src/backoff.ts", "src/recent-users.ts", "src/japan-time.ts", "src/periodic-job.ts"],
   },
 ];
 

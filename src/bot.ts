@@ -4,6 +4,7 @@ import type { Config } from "./config.js";
 import type { Logger } from "./logger.js";
 import { openStore, type Store, type StoreTarget } from "./store/connect.js";
 import { migrateToLatest } from "./store/migrate.js";
+import { dropAbandonedReportPhotos } from "./store/cases.js";
 import { seedIfEmpty } from "./seeds/seed-if-empty.js";
 import { loadBotTexts } from "./seeds/bot-texts.js";
 import { InboxWriter } from "./inbox/inbox-writer.js";
@@ -14,8 +15,8 @@ import { createEventHandler } from "./events/handle-event.js";
 import { loadRouterData } from "./intents/load-router-data.js";
 import { createRouter } from "./intents/router.js";
 import { createConversationEngine } from "./flows/conversation-engine.js";
-import { loadFlowTexts } from "./flows/flow-texts.js";
-import { dropAbandonedReportPhotos, queueDueReminders } from "./flows/future-cafe/cafe-reminders.js";
+import { loadFlowTexts, type FlowTexts } from "./flows/flow-texts.js";
+import { queueDueReminders } from "./flows/future-cafe/cafe-reminders.js";
 import { applyRetention } from "./staff/privacy/retention.js";
 import { createContentFetcher } from "./line/content-client.js";
 import { createLineSender } from "./line/line-client.js";
@@ -23,7 +24,7 @@ import { createUserRichMenuApi } from "./line/user-rich-menu-client.js";
 import { createMenuSync, type MenuSyncOptions } from "./richmenu/user-menu-links.js";
 import { answersWaitingPayloads, outboxChannel, parseAnswersWaiting } from "./outbox/outbox-channel.js";
 import { OutboundDispatcher, defaultDispatcherOptions, type DispatcherOptions } from "./outbox/outbound-dispatcher.js";
-import { Sweeper } from "./outbox/outbox-sweeper.js";
+import { PeriodicJob } from "./periodic-job.js";
 import { createNoticeSender } from "./notices/notice-sender.js";
 import { NoticeDelivery, defaultNoticeDeliveryOptions, type NoticeDeliveryOptions } from "./notices/notice-delivery.js";
 import { loadNoticeTemplates } from "./notices/notice-templates.js";
@@ -122,25 +123,18 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   if (standIn) await deployLocalRichMenus(lineApi, log);
   const content = createContentFetcher({ dataApiBaseUrl, channelAccessToken: config.line.channelAccessToken });
   const conversations = createConversationEngine(texts, flowTexts, router, { content });
-  const sender = createLineSender({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl });
   const defaults = defaultWorkerOptions();
   const noticeSender = createNoticeSender({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl });
   const noticeDelivery = new NoticeDelivery(store.db, noticeSender, log, { ...defaultNoticeDeliveryOptions(overrides.worker?.workerId ?? defaults.workerId), ...overrides.notices });
   const stopNotices = new AbortController();
   const now = overrides.now ?? (() => new Date());
-  const noticeJob = new Sweeper(() => noticeDelivery.deliverDue(now(), stopNotices.signal), overrides.noticeIntervalMs ?? 5_000, log, "notice delivery");
+  const noticeJob = new PeriodicJob(() => noticeDelivery.deliverDue(now(), stopNotices.signal), overrides.noticeIntervalMs ?? 5_000, log, "notice delivery");
   const noticeTemplates = await loadNoticeTemplates();
-  const dispatcher = new OutboundDispatcher(store.db, sender, log, {
+  const dispatcher = createDispatcher(store, createLineSender({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl }), log, {
     ...defaultDispatcherOptions(overrides.worker?.workerId ?? defaults.workerId),
     maxAgeMs: config.line.answerMaxAgeMs,
     ...overrides.dispatcher,
   });
-  // Answers written behind one another process is sending: that process is told (outbox-channel.ts).
-  dispatcher.onWaitingElsewhere = (userIds) => {
-    for (const payload of answersWaitingPayloads(dispatcher.options.workerId, userIds)) {
-      store.notifications.notify(outboxChannel, payload).catch((error) => log.warn({ reason: storeErrorSummary(error) }, "could not tell other processes of waiting answers; the outbox sweep sends them"));
-    }
-  };
   // Answers are written claimed by this process's dispatcher and sent by it right after commit.
   // Paced by the event loop's lag only beside a webhook (a worker-only process starves nobody).
   const workerOptions = {
@@ -149,17 +143,7 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     sendAs: { workerId: dispatcher.options.workerId, leaseMs: dispatcher.options.leaseMs },
     ...overrides.worker,
   };
-  const worker = runsWorker
-    ? new InboxWorker(
-        store.db,
-        createEventHandler(texts, router, conversations),
-        async (claimed, pending) => {
-          await Promise.all([dispatcher.sendClaimed(claimed), dispatcher.deliver(pending.map((row) => row.id), pending.map((row) => row.user_id))]);
-        },
-        log,
-        workerOptions,
-      )
-    : null;
+  const worker = runsWorker ? createWorker(store, createEventHandler(texts, router, conversations), dispatcher, log, workerOptions) : null;
   // With a worker in this process, the webhook stores events already claimed for it while it has
   // room (no claim query of its own) and tells it of the others; otherwise they wait pending for
   // any worker. The workers of other processes are told of what it left (inbox-channel.ts); the
@@ -178,42 +162,13 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
   const server = await listen(app, config.port, overrides.host ?? "0.0.0.0");
   const port = (server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
-  const sweeper = new Sweeper(() => dispatcher.deliverDue(), overrides.sweepIntervalMs ?? 2_000, log);
-  const jobs = new Sweeper(
-    async () => {
-      const ids = await queueDueReminders(store.db, flowTexts.futureCafe, now());
-      if (ids.length > 0) log.info({ reminders: ids.length }, "未来カフェ reminders queued");
-      await dispatcher.deliver(ids);
-      await dropAbandonedReportPhotos(store.db, now());
-      const retained = await applyRetention(store.db, config.retentionDays, now());
-      if (Object.values(retained).some((count) => count > 0)) log.info(retained, "personal data past its retention period removed");
-    },
-    overrides.jobIntervalMs ?? 60_000,
-    log,
-    "scheduled jobs",
-  );
+  const sweeper = new PeriodicJob(() => dispatcher.deliverDue(), overrides.sweepIntervalMs ?? 2_000, log);
+  const jobs = new PeriodicJob(() => runScheduledJobs(store, flowTexts, dispatcher, config.retentionDays, now(), log), overrides.jobIntervalMs ?? 60_000, log, "scheduled jobs");
   // Per-user rich menus (受信設定): a short interval, as a resident has just asked for the change.
   const syncMenus = createMenuSync(store.db, createUserRichMenuApi({ channelAccessToken: config.line.channelAccessToken, apiBaseUrl: lineApiBaseUrl }), log, overrides.menuSync);
-  const menus = new Sweeper(() => syncMenus(now()), overrides.menuSync?.intervalMs ?? 3_000, log, "rich menu sync");
+  const menus = new PeriodicJob(() => syncMenus(now()), overrides.menuSync?.intervalMs ?? 3_000, log, "rich menu sync");
   if (worker) {
-    // Work a killed predecessor on this host left claimed is taken up now, not when its leases end.
-    await releaseClaimsOfGoneProcesses(store.db, workerOptions.workerId, log).catch((error) =>
-      log.warn({ reason: storeErrorSummary(error) }, "could not look for work left by stopped processes; their leases will expire"),
-    );
-    await store.notifications.subscribe(outboxChannel, (payload) => {
-      const notice = parseAnswersWaiting(payload);
-      if (notice && notice.from !== dispatcher.options.workerId) dispatcher.noticeWaiting(notice.userIds);
-    });
-    // Heard until the store closes (stop): a notice reaching a stopped worker changes nothing.
-    await store.notifications.subscribe(
-      inboxChannel,
-      (payload) => {
-        const notice = parseStoredElsewhere(payload);
-        if (notice && notice.from !== workerOptions.workerId) worker.noticeStored(notice.userIds ?? [], notice.needsRoom);
-      },
-      // Notices may have been lost while the listening connection was down: look now.
-      { missed: () => worker.wake() },
-    );
+    await listenToOtherProcesses(store, worker, dispatcher, workerOptions.workerId, log);
     worker.start();
     sweeper.start();
     sweeper.wake();
@@ -233,23 +188,89 @@ async function startServing(config: Config, log: Logger, store: Store, overrides
     lineStandIn: standIn,
     lineApiBaseUrl,
     dataApiBaseUrl,
-    async stop() {
-      // New requests on kept-alive connections are still answered, with `Connection: close`, so
-      // clients move to another process; meanwhile the worker stops claiming and finishes the
-      // events it holds, answers sent included.
-      server.prependListener("request", (_req, res) => res.setHeader("Connection", "close"));
-      await Promise.all([closeServer(server), worker?.stop()]);
-      dispatcher.stop();
-      await sweeper.stop();
-      await jobs.stop();
-      await menus.stop();
-      // A delivery in progress stops where it is; its lease runs out and a running process resumes it.
-      stopNotices.abort();
-      await noticeJob.stop();
-      await standIn?.stop();
-      await store.close();
-    },
+    stop: () => stopServing({ server, worker, dispatcher, timers: [sweeper, jobs, menus], stopNotices, noticeJob, standIn, store }),
   };
+}
+
+// Answers written behind one another process is sending: that process is told (outbox-channel.ts).
+function createDispatcher(store: Store, sender: ReturnType<typeof createLineSender>, log: Logger, options: DispatcherOptions): OutboundDispatcher {
+  const dispatcher = new OutboundDispatcher(store.db, sender, log, options);
+  dispatcher.onWaitingElsewhere = (userIds) => {
+    for (const payload of answersWaitingPayloads(dispatcher.options.workerId, userIds)) {
+      store.notifications.notify(outboxChannel, payload).catch((error) => log.warn({ reason: storeErrorSummary(error) }, "could not tell other processes of waiting answers; the outbox sweep sends them"));
+    }
+  };
+  return dispatcher;
+}
+
+function createWorker(store: Store, handler: ReturnType<typeof createEventHandler>, dispatcher: OutboundDispatcher, log: Logger, options: InboxWorkerOptions): InboxWorker {
+  return new InboxWorker(
+    store.db,
+    handler,
+    async (claimed, pending) => {
+      await Promise.all([dispatcher.sendClaimed(claimed), dispatcher.deliver(pending.map((row) => row.id), pending.map((row) => row.user_id))]);
+    },
+    log,
+    options,
+  );
+}
+
+// The minute's jobs: 未来カフェ reminders, abandoned report photos, personal data past retention.
+async function runScheduledJobs(store: Store, flowTexts: FlowTexts, dispatcher: OutboundDispatcher, retentionDays: number, now: Date, log: Logger): Promise<void> {
+  const ids = await queueDueReminders(store.db, flowTexts.futureCafe, now);
+  if (ids.length > 0) log.info({ reminders: ids.length }, "未来カフェ reminders queued");
+  await dispatcher.deliver(ids);
+  await dropAbandonedReportPhotos(store.db, now);
+  const retained = await applyRetention(store.db, retentionDays, now);
+  if (Object.values(retained).some((count) => count > 0)) log.info(retained, "personal data past its retention period removed");
+}
+
+// What stopped processes left claimed, and what others store or leave waiting, is worked here.
+async function listenToOtherProcesses(store: Store, worker: InboxWorker, dispatcher: OutboundDispatcher, workerId: string, log: Logger): Promise<void> {
+  // Work a killed predecessor on this host left claimed is taken up now, not when its leases end.
+  await releaseClaimsOfGoneProcesses(store.db, workerId, log).catch((error) =>
+    log.warn({ reason: storeErrorSummary(error) }, "could not look for work left by stopped processes; their leases will expire"),
+  );
+  await store.notifications.subscribe(outboxChannel, (payload) => {
+    const notice = parseAnswersWaiting(payload);
+    if (notice && notice.from !== dispatcher.options.workerId) dispatcher.noticeWaiting(notice.userIds);
+  });
+  // Heard until the store closes (stop): a notice reaching a stopped worker changes nothing.
+  await store.notifications.subscribe(
+    inboxChannel,
+    (payload) => {
+      const notice = parseStoredElsewhere(payload);
+      if (notice && notice.from !== workerId) worker.noticeStored(notice.userIds ?? [], notice.needsRoom);
+    },
+    // Notices may have been lost while the listening connection was down: look now.
+    { missed: () => worker.wake() },
+  );
+}
+
+interface ServingParts {
+  server: Server;
+  worker: InboxWorker | null;
+  dispatcher: OutboundDispatcher;
+  timers: PeriodicJob[];
+  stopNotices: AbortController;
+  noticeJob: PeriodicJob;
+  standIn: RunningStandIn | null;
+  store: Store;
+}
+
+async function stopServing({ server, worker, dispatcher, timers, stopNotices, noticeJob, standIn, store }: ServingParts): Promise<void> {
+  // New requests on kept-alive connections are still answered, with `Connection: close`, so
+  // clients move to another process; meanwhile the worker stops claiming and finishes the
+  // events it holds, answers sent included.
+  server.prependListener("request", (_req, res) => res.setHeader("Connection", "close"));
+  await Promise.all([closeServer(server), worker?.stop()]);
+  dispatcher.stop();
+  for (const timer of timers) await timer.stop();
+  // A delivery in progress stops where it is; its lease runs out and a running process resumes it.
+  stopNotices.abort();
+  await noticeJob.stop();
+  await standIn?.stop();
+  await store.close();
 }
 
 function listen(app: express.Express, port: number, host: string): Promise<Server> {

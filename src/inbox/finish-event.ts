@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
-import type { Database, InboxEventRow } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import type { InboxEventRow } from "../store/tables/inbox.js";
 import { outboundChunks, outboundStatement, type OutboundClaim, type SendableOutbound } from "../outbox/outbox.js";
 import { eventDoneQuery } from "./inbox-queries.js";
 import { executeStandalone } from "../store/deferred-begin.js";

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
-import type { Database, InboxEventRow } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import type { InboxEventRow } from "../store/tables/inbox.js";
 import { prepared } from "../store/prepared-statements.js";
 import { residentStateColumns, type ResidentStateColumns } from "../store/resident-turn.js";
 

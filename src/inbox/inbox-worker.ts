@@ -1,13 +1,8 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "../logger.js";
 import type { Database } from "../store/database.js";
-import { residentStateOf } from "../store/resident-turn.js";
-import type { WebhookEvent } from "../line/webhook-body.js";
-import { answersOfEvent, type SendableOutbound } from "../outbox/outbox.js";
-import { finishEvent, inboxLeaseLostCode } from "./finish-event.js";
-import { deferredTransaction } from "../store/deferred-begin.js";
-import { claimNextEvents, markEventFailedAttempt, releaseClaimsNotHeld, type ClaimedEvent } from "./inbox-queries.js";
-import { handBackUntilStored } from "./hand-back.js";
+import { claimNextEvents, releaseClaimsNotHeld, type ClaimedEvent } from "./inbox-queries.js";
+import { processClaimedEvent, type EventWorker } from "./process-event.js";
 import { isConnectionError, storeErrorSummary } from "../store/store-errors.js";
 import { EventLoopPace } from "./event-loop-pace.js";
 import { NextEventWatch } from "./next-event-watch.js";
@@ -44,6 +39,7 @@ export class InboxWorker {
   // The last claim filled every free slot: there may be more due.
   #moreDue = false;
   readonly #pace: EventLoopPace | null;
+  readonly #eventWorker: EventWorker;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -53,6 +49,7 @@ export class InboxWorker {
     readonly options: InboxWorkerOptions = defaultWorkerOptions(),
   ) {
     this.#pace = options.pace ? new EventLoopPace(options.concurrency, options.pace) : null;
+    this.#eventWorker = { db, handle, afterCommit, log, options, running: () => this.#running };
   }
 
   start(): void {
@@ -180,7 +177,7 @@ export class InboxWorker {
     };
     const previous = userId === null ? undefined : this.#userTails.get(userId);
     const run = (previous ?? Promise.resolve())
-      .then(() => this.#process(row, committed))
+      .then(() => processClaimedEvent(this.#eventWorker, row, committed))
       .catch((error: unknown) => this.log.error({ err: error, eventId: row.webhook_event_id }, "inbox worker failed on an event; its lease will expire and it will be retried"));
     const finished = run.finally(() => {
       if (phase === "transaction") {
@@ -212,27 +209,6 @@ export class InboxWorker {
     }
   }
 
-  // Holds the event's place for its resident (their later events keep waiting) until it is back
-  // in the inbox, pending; or, if it committed after all, until its answers written claimed by
-  // this process are in the dispatcher's hands (they would otherwise wait for their lease, and
-  // the resident's later answers with them).
-  async #handBack(row: ClaimedEvent, committed: () => void): Promise<void> {
-    if ((await handBackUntilStored(this.db, row, () => this.#running, this.log)) !== "committed") return;
-    let answers: Awaited<ReturnType<typeof answersOfEvent>>;
-    try {
-      answers = await answersOfEvent(this.db, row.webhook_event_id);
-    } catch (error) {
-      this.log.warn({ reason: storeErrorSummary(error) }, "could not look for the answers of an event committed as the connection broke; the outbox sweep sends them");
-      return;
-    }
-    const sendAs = this.options.sendAs?.workerId;
-    committed();
-    await this.afterCommit(
-      answers.filter((answer) => answer.claimed_by === sendAs && answer.status === "sending"),
-      answers.filter((answer) => answer.status === "pending"),
-    ).catch((error) => this.log.error({ err: error }, "sending after commit failed; the outbox sweep will retry"));
-  }
-
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
@@ -246,58 +222,4 @@ export class InboxWorker {
       };
     });
   }
-
-  async #process(row: ClaimedEvent, committed: () => void): Promise<void> {
-    const log = this.log.child({ eventId: row.webhook_event_id, eventType: row.event_type, attempt: row.attempts });
-    if (row.attempts > this.options.maxAttempts) {
-      await markEventFailedAttempt(this.db, row, row.last_error ?? "lease expired too many times (worker crashed while handling?)", null);
-      log.error("event marked failed: too many attempts");
-      return;
-    }
-    let finished: { claimed: SendableOutbound[]; pending: SendableOutbound[] };
-    try {
-      // BEGIN only if the handler runs a statement of its own (most do not): see deferred-begin.ts.
-      finished = await deferredTransaction(this.db, async (trx) => {
-        const handled = await this.handle({
-          trx,
-          event: row.payload as unknown as WebhookEvent,
-          receivedAt: new Date(row.received_at),
-          resident: row.user_id === null ? null : residentStateOf(row),
-          log,
-        });
-        // Alone, without BEGIN, when the handler ran no statement in the transaction.
-        // Fails (inboxLeaseLostCode) when another worker took the event after this one's lease ran out.
-        return finishEvent(trx, row, handled, this.options.sendAs ?? null);
-      });
-    } catch (error) {
-      if ((error as { code?: unknown } | null)?.code === inboxLeaseLostCode) {
-        log.warn("event handled by another worker after this one's lease expired; changes rolled back");
-        return;
-      }
-      if (isConnectionError(error)) {
-        // The database went away mid-event (nothing of it committed): not the event's fault, so
-        // the attempt does not count; it is handed back as soon as the database answers again.
-        log.warn({ reason: storeErrorSummary(error) }, "database lost while handling an event; it will be handled again");
-        await this.#handBack(row, committed);
-        return;
-      }
-      const finalAttempt = row.attempts >= this.options.maxAttempts;
-      const retryInMs = finalAttempt ? null : this.options.backoff(row.attempts);
-      await markEventFailedAttempt(this.db, row, describeError(error), retryInMs).catch((markError) =>
-        log.error({ err: markError }, "could not record the failed attempt; the lease will expire and it will be retried"),
-      );
-      log.error({ err: error, retryInMs }, finalAttempt ? "event handling failed for the last time" : "event handling failed; will retry");
-      return;
-    }
-    committed();
-    log.info("event handled");
-    await this.afterCommit(finished.claimed, finished.pending).catch((error) =>
-      log.error({ err: error }, "sending after commit failed; the outbox sweep will retry"),
-    );
-  }
-}
-
-function describeError(error: unknown): string {
-  if (error instanceof Error) return error.stack ?? `${error.name}: ${error.message}`;
-  return String(error);
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
-import type { Database, NewInboxEvent } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import type { NewInboxEvent } from "../store/tables/inbox.js";
 import { residentStateColumns } from "../store/resident-turn.js";
 import type { ClaimedEvent } from "./inbox-queries.js";
 import type { WebhookEvent } from "../line/webhook-body.js";

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
-import type { Database, NewInboxEvent } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import type { NewInboxEvent } from "../store/tables/inbox.js";
 import { storableText } from "../line/storable-json.js";
 import { isStorableTimestamp, userIdOf, type WebhookEvent } from "../line/webhook-body.js";
 import { isDataError } from "../store/data-errors.js";

@@ -1,4 +1,5 @@
 import { normalize, type CompiledLanguage } from "./normalize.js";
+import { fiscalYearOf } from "../japan-time.js";
 
 // What the flows need from a message, read from the normalized text (digits already digits:
 // 「月三万」 arrives here as 「月30000」). Pure: `now` decides what 去年 and 今年度 mean.
@@ -24,12 +25,7 @@ export interface Entities {
   dates: string[];
 }
 
-// Japanese fiscal years start on 1 April in Japan (whatever the server's time zone); 令和1年 = 2019,
-// so 令和N年度 starts in 2018 + N.
-export function fiscalYearOf(date: Date): number {
-  const japan = new Date(date.getTime() + 9 * 60 * 60 * 1000);
-  return japan.getUTCMonth() >= 3 ? japan.getUTCFullYear() : japan.getUTCFullYear() - 1;
-}
+// 令和1年 = 2019, so 令和N年度 starts in 2018 + N (fiscal years: src/japan-time.ts).
 export const REIWA_OFFSET = 2018;
 
 export function extractEntities(data: EntityData, language: CompiledLanguage): (normalized: string, now: Date) => Entities {

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../store/database.js";
-import { fiscalYearOf } from "../intents/entities.js";
+import { fiscalYearOf, fiscalYearRange } from "../japan-time.js";
 import { keptCountBetween } from "./monthly-counts.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
@@ -15,10 +15,6 @@ export interface LiveCount {
   basis: string;
 }
 
-// Fiscal year N runs from 1 April N to 31 March N+1 (Japan Standard Time).
-export function fiscalYearRange(fiscalYear: number): { from: Date; to: Date } {
-  return { from: new Date(`${fiscalYear}-04-01T00:00:00+09:00`), to: new Date(`${fiscalYear + 1}-04-01T00:00:00+09:00`) };
-}
 
 // This fiscal year's figure from the bot's own rows, for the indicators it feeds.
 export async function liveCount(db: Db, source: LiveSource, now: Date, procedures: readonly string[]): Promise<LiveCount> {

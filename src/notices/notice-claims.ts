@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
-import type { Database, NoticeBatchRow, NoticeRow } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import type { NoticeBatchRow, NoticeRow } from "../store/tables/notices.js";
 import { segmentSchema, type Audience } from "./segments.js";
 
 // The rows a delivery works on, shared by every app process: a notice is claimed with

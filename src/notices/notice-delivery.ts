@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
-import { sql, type Kysely, type Updateable } from "kysely";
+import { type Kysely, type Updateable } from "kysely";
 import type { Logger } from "../logger.js";
-import type { Database, NoticeBatchesTable, NoticeBatchRow, NoticeRow } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import type { NoticeBatchesTable, NoticeBatchRow, NoticeRow } from "../store/tables/notices.js";
 import { retryDelayMs } from "../backoff.js";
 import type { LineMessage, SendOutcome } from "../line/line-client.js";
 import { audienceOf, claimDueNotice, finishNotice, LeaseLost, lockOwnedNotice, nextSeq, openBatches, renewLease } from "./notice-claims.js";

@@ -1,4 +1,4 @@
-import type { NoticeRow, NoticeStatus } from "../store/database.js";
+import type { NoticeRow, NoticeStatus } from "../store/tables/notices.js";
 
 // Who may move a notice on, and when its links may lead anywhere. Every notice is checked by two
 // people (issue 7): the author writes it, an administrator who is not the author approves it.

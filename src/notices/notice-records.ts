@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { sql, type Kysely, type Transaction } from "kysely";
-import type { Database, NoticeRow, NoticeStatus } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import type { NoticeRow, NoticeStatus } from "../store/tables/notices.js";
 import type { LineMessage } from "../line/line-client.js";
 import { linksIn, replaceLinks, type NoticeContent } from "./notice-content.js";
 import { CANCELLABLE } from "./notice-permissions.js";

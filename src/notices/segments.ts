@@ -1,6 +1,7 @@
 import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
 import { z } from "zod";
-import type { Database, NoticeBatchRow } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import type { NoticeBatchRow } from "../store/tables/notices.js";
 
 // Who a notice goes to. "all" is every friend (LINE's broadcast); a segment is a choice of profile
 // values (受信設定): the values chosen within one field are OR-ed, the fields are AND-ed, and only

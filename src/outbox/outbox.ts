@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { sql, type Kysely, type Transaction } from "kysely";
-import type { Database, OutboundMessageRow, OutboundStatus } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import type { OutboundMessageRow, OutboundStatus } from "../store/tables/outbox.js";
 import type { LineMessage } from "../line/line-client.js";
 
 // LINE's reference (Messaging API, "Send reply message"): a reply token must be used within one

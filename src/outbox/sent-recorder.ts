@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
-import type { Database, OutboundMessageRow } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import type { OutboundMessageRow } from "../store/tables/outbox.js";
 import { preparedForRows } from "../store/prepared-statements.js";
 
 type SentRow = Pick<OutboundMessageRow, "id" | "claimed_by" | "attempts">;

@@ -1,4 +1,4 @@
-import type { CaseStatus } from "../store/database.js";
+import type { CaseStatus } from "../store/tables/cases.js";
 
 // Words the console shows for stored codes.
 export const STATUS_LABELS: Record<CaseStatus, string> = { new: "新規", in_progress: "対応中", closed: "完了" };

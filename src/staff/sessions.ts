@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Kysely } from "kysely";
-import type { Database, StaffRole } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import type { StaffRole } from "../store/tables/staff.js";
 
 // Staff sessions live in the database (any app process can serve any request): the cookie holds a
 // random token, the table its sha256. A session ends after SESSION_IDLE_MS without use, or

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { z } from "zod";
-import type { Database, StaffRole } from "../store/database.js";
+import type { Database } from "../store/database.js";
+import type { StaffRole } from "../store/tables/staff.js";
 import { audit } from "./audit.js";
 import { hashPassword, OWASP_SCRYPT_COST, passwordProblem, type ScryptCost } from "./password.js";
 

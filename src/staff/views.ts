@@ -1,4 +1,4 @@
-import type { OutboundStatus } from "../store/database.js";
+import type { OutboundStatus } from "../store/tables/outbox.js";
 import { html, type SafeHtml } from "./html.js";
 
 // Pieces shared by the console's pages.

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from "kysely";
+import type { Transaction } from "kysely";
 import type { Database } from "./database.js";
 
 export interface ConversationState {
@@ -92,11 +92,4 @@ export async function hasOpenHandoff(trx: Transaction<Database>, userId: string)
     .where("status", "<>", "closed")
     .executeTakeFirst();
   return row !== undefined;
-}
-
-// Reference numbers residents are given: IQ-<fiscal year>-<5 digits>, from a sequence so that no two
-// processes ever hand out the same one.
-export async function nextInquiryReference(trx: Transaction<Database>, fiscalYear: number): Promise<string> {
-  const { rows } = await sql<{ n: string }>`select nextval('inquiry_reference_seq')::text as n`.execute(trx);
-  return `IQ-${fiscalYear}-${rows[0]!.n.padStart(5, "0")}`;
 }

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Selectable, type Transaction } from "kysely";
-import type { Database, Residence, ResidentProfilesTable } from "./database.js";
+import type { Database } from "./database.js";
+import type { Residence, ResidentProfilesTable } from "./tables/residents.js";
 
 type Db = Kysely<Database> | Transaction<Database>;
 

@@ -1,5 +1,6 @@
 import type { Kysely } from "kysely";
-import type { Database, QuestionKind } from "./database.js";
+import type { Database } from "./database.js";
+import type { QuestionKind } from "./tables/surveys.js";
 
 export interface QuestionToStore {
   kind: QuestionKind;

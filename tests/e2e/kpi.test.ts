@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { fiscalYearOf } from "../../src/intents/entities.js";
+import { fiscalYearOf } from "../../src/japan-time.js";
 import { sharedBotFixture } from "../support/bot-fixture.js";
 import { testDatabases } from "../support/test-store.js";
 import { events, newUserId, sendEvents, waitFor } from "../support/webhook-client.js";

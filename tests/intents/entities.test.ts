@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadRouterData } from "../../src/intents/load-router-data.js";
 import { createRouter, type Router } from "../../src/intents/router.js";
-import { fiscalYearOf } from "../../src/intents/entities.js";
+import { fiscalYearOf } from "../../src/japan-time.js";
 
 let router: Router;
 beforeAll(async () => {

@@ -1,6 +1,7 @@
 import { CompiledQuery, type Kysely } from "kysely";
 import { describe, expect, it } from "vitest";
-import type { Database, InboxEventRow } from "../../src/store/database.js";
+import type { Database } from "../../src/store/database.js";
+import type { InboxEventRow } from "../../src/store/tables/inbox.js";
 import { migrateToLatest } from "../../src/store/migrate.js";
 import { claimNextEvents, markEventDone, markEventFailedAttempt } from "../../src/inbox/inbox-queries.js";
 import { storePerTest, testDatabases } from "../support/test-store.js";

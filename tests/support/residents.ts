@@ -1,5 +1,6 @@
 import { sql, type Kysely } from "kysely";
-import type { Database, Residence } from "../../src/store/database.js";
+import type { Database } from "../../src/store/database.js";
+import type { Residence } from "../../src/store/tables/residents.js";
 
 // Friends of the account with a 受信設定 profile, written straight into the tables the profile flow
 // fills (the flow itself is tested with it). Ids sort in creation order: "U" + 32 digits.

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadRouterData } from "../../src/intents/load-router-data.js";
 import { createRouter } from "../../src/intents/router.js";
-import { dayBeforeAt, japanDate, japanTime } from "../../src/flows/japan-time.js";
+import { dayBeforeAt, japanDate, japanTime } from "../../src/japan-time.js";
 import { imageTypeOf } from "../../src/line/content-client.js";
 import { parseAnswer, type Question } from "../../src/flows/survey/survey-answers.js";
 import { criteriaFrom, decodeSearch, encodeSearch, mergeCriteria, roomsOf, yenLabel } from "../../src/flows/vacant-house/listing-criteria.js";

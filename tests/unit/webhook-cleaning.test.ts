@@ -3,7 +3,7 @@ import { REPLACEMENT_CHARACTER, TOO_DEEP_MARKER, storableText, toStorableJson } 
 import { LATEST_STORABLE_TIME_MS, MAX_EVENT_DEPTH, parseWebhookBody } from "../../src/line/webhook-body.js";
 import { isDataError } from "../../src/store/data-errors.js";
 import { refusedEventRow, rowRefusedByDatabase, storeRowsApart } from "../../src/inbox/poison.js";
-import type { NewInboxEvent } from "../../src/store/database.js";
+import type { NewInboxEvent } from "../../src/store/tables/inbox.js";
 
 const R = REPLACEMENT_CHARACTER;
 

@@ -31,7 +31,17 @@ const ok = (res: Response, status = 200) => void res.status(status).json({});
 
 export function richMenuRoutes(state: RichMenuState): Router {
   const router = express.Router();
+  addMenuRoutes(router, state);
+  addAliasRoutes(router, state);
+  addBulkLinkRoutes(router, state);
+  addBatchRoutes(router, state);
+  addMenuByIdRoutes(router, state);
+  addDefaultAndUserMenuRoutes(router, state);
+  return router;
+}
 
+// Menu objects: validate, create, list.
+function addMenuRoutes(router: Router, state: RichMenuState): void {
   router.post("/v2/bot/richmenu/validate", (req, res) => {
     const problems = richMenuProblems(req.body);
     return problems.length > 0 ? invalidBody(res, problems) : ok(res);
@@ -48,7 +58,10 @@ export function richMenuRoutes(state: RichMenuState): Router {
   router.get("/v2/bot/richmenu/list", (_req, res) => {
     res.json({ richmenus: [...state.menus.values()] });
   });
+}
 
+// Aliases: what a tab switches to.
+function addAliasRoutes(router: Router, state: RichMenuState): void {
   router.get("/v2/bot/richmenu/alias/list", (_req, res) => {
     res.json({ aliases: [...state.aliases].map(([richMenuAliasId, richMenuId]) => ({ richMenuAliasId, richMenuId })) });
   });
@@ -79,7 +92,10 @@ export function richMenuRoutes(state: RichMenuState): Router {
     if (!state.aliases.delete(req.params.aliasId)) return lineError(res, 400, "richmenu alias not found");
     ok(res);
   });
+}
 
+// Linking many users at once.
+function addBulkLinkRoutes(router: Router, state: RichMenuState): void {
   router.post("/v2/bot/richmenu/bulk/link", (req, res) => {
     const { richMenuId, userIds } = (req.body ?? {}) as Json;
     const problems = userIdsProblems(userIds);
@@ -96,7 +112,10 @@ export function richMenuRoutes(state: RichMenuState): Router {
     for (const userId of userIds as string[]) state.userLinks.delete(userId);
     ok(res, 202);
   });
+}
 
+// Batch control.
+function addBatchRoutes(router: Router, state: RichMenuState): void {
   // Batch control (https://developers.line.biz/en/reference/messaging-api/#batch-control-rich-menus-of-users):
   // done at once here, so its progress, looked up by the batch request's x-line-request-id, is
   // always "succeeded".
@@ -123,7 +142,10 @@ export function richMenuRoutes(state: RichMenuState): Router {
     if (!acceptedTime) return lineError(res, 404, "Not found");
     res.json({ phase: "succeeded", acceptedTime, completedTime: acceptedTime });
   });
+}
 
+// One menu by id (after the fixed paths above, which its :richMenuId would match).
+function addMenuByIdRoutes(router: Router, state: RichMenuState): void {
   router.get("/v2/bot/richmenu/:richMenuId", (req, res) => {
     const menu = state.menus.get(req.params.richMenuId);
     if (!menu) return lineError(res, 404, "richmenu not found");
@@ -139,7 +161,10 @@ export function richMenuRoutes(state: RichMenuState): Router {
     for (const [userId, linked] of state.userLinks) if (linked === richMenuId) state.userLinks.delete(userId);
     ok(res);
   });
+}
 
+// The default menu and per-user links.
+function addDefaultAndUserMenuRoutes(router: Router, state: RichMenuState): void {
   router.get("/v2/bot/user/all/richmenu", (_req, res) => {
     if (!state.defaultMenuId) return lineError(res, 404, "no default richmenu");
     res.json({ richMenuId: state.defaultMenuId });
@@ -172,7 +197,6 @@ export function richMenuRoutes(state: RichMenuState): Router {
     state.userLinks.set(req.params.userId, req.params.richMenuId);
     ok(res);
   });
-  return router;
 }
 
 // The data host (api-data.line.me): rich menu images, uploaded once, downloaded any number of times.

@@ -1,8 +1,8 @@
 import type { messagingApi } from "@line/bot-sdk";
-import { fiscalYearOf } from "../../intents/entities.js";
+import { fiscalYearOf } from "../../japan-time.js";
 import type { IntentResult } from "../../intents/router.js";
 import { postbackData } from "../../line/postback-data.js";
-import { nextInquiryReference } from "../../store/conversations.js";
+import { recordInquiry } from "../../store/cases.js";
 import { answerForIntent } from "../intent-answers.js";
 import { flowForIntent, type Engine } from "./flow-registry.js";
 import { endConversation, persist, startRun, type TurnContext } from "./turn.js";
@@ -36,21 +36,16 @@ function offerConsultation(engine: Engine, messages: messagingApi.Message[]): vo
 // 「職員と話したい」: an inquiry for staff, in a thread of its own; the bot is silent until it closes.
 async function openHandoff(engine: Engine, context: TurnContext): Promise<messagingApi.Message> {
   const human = engine.flowTexts.human;
-  const reference = await nextInquiryReference(context.trx, fiscalYearOf(context.at));
   startRun(context);
-  await context.trx
-    .insertInto("inquiries")
-    .values({
-      reference_no: reference,
-      user_id: context.userId,
-      thread_id: context.thread,
-      category: "human",
-      department: human.department,
-      subject: "職員への取り次ぎ",
-      created_at: context.at,
-      updated_at: context.at,
-    })
-    .execute();
+  const reference = await recordInquiry(context.trx, {
+    userId: context.userId,
+    thread: context.thread,
+    category: "human",
+    department: human.department,
+    subject: "職員への取り次ぎ",
+    at: context.at,
+    fiscalYear: fiscalYearOf(context.at),
+  });
   endConversation(context);
   return { type: "text", text: human.opened.replace("{reference}", reference) };
 }

@@ -42,13 +42,3 @@ export async function queueDueReminders(db: Kysely<Database>, texts: FutureCafeT
     return outboundIds;
   });
 }
-
-// Photos of report drafts that were never sent (cancelled, expired) are dropped after a day.
-export async function dropAbandonedReportPhotos(db: Kysely<Database>, now: Date): Promise<number> {
-  const result = await db
-    .deleteFrom("report_photos")
-    .where("report_id", "is", null)
-    .where("created_at", "<", new Date(now.getTime() - 24 * 60 * 60 * 1000))
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
-}

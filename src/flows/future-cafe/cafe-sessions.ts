@@ -1,7 +1,7 @@
 import type { Transaction } from "kysely";
 import type { Database } from "../../store/database.js";
 import type { FutureCafeTexts } from "../flow-texts.js";
-import { japanDate, japanTime } from "../japan-time.js";
+import { japanDate, japanTime } from "../../japan-time.js";
 
 // The sessions of ひとよし未来カフェ and a resident's sign-ups, as the flow reads them, and the
 // texts that name a session.

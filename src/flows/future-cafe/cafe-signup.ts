@@ -3,7 +3,7 @@ import { postbackData } from "../../line/postback-data.js";
 import type { FutureCafeTexts } from "../flow-texts.js";
 import { quickReplyText, type FlowContext, type FlowOutcome } from "../flow.js";
 import { askNext, type FormSpec } from "../form.js";
-import { dayBeforeAt, japanDate, japanTime } from "../japan-time.js";
+import { dayBeforeAt, japanDate, japanTime } from "../../japan-time.js";
 import { activeSignup, fillSession, openSession } from "./cafe-sessions.js";
 
 // Signing up for a session of ひとよし未来カフェ (how many will come, confirm) and withdrawing. A

@@ -3,7 +3,7 @@ import { postbackData } from "../../line/postback-data.js";
 import type { FutureCafeTexts } from "../flow-texts.js";
 import { quickReplyText, type Flow, type FlowContext, type FlowInput, type FlowOutcome, type FlowState } from "../flow.js";
 import { formFreeText, formRecognizes, handleForm, isFormStep, type FormSpec } from "../form.js";
-import { japanDate } from "../japan-time.js";
+import { japanDate } from "../../japan-time.js";
 import { activeSignup, fillSession, sessionByCode, signupsOf, upcomingSessions } from "./cafe-sessions.js";
 import { askPartySize, FLOW, signupForm } from "./cafe-signup.js";
 

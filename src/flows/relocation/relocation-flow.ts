@@ -1,5 +1,5 @@
-import { fiscalYearOf } from "../../intents/entities.js";
-import { nextInquiryReference } from "../../store/conversations.js";
+import { fiscalYearOf } from "../../japan-time.js";
+import { recordInquiry } from "../../store/cases.js";
 import type { RelocationTexts } from "../flow-texts.js";
 import type { Flow, FlowContext, FlowOutcome } from "../flow.js";
 import { askNext, formFreeText, formRecognizes, handleForm, isFormStep, type FormData, type FormSpec } from "../form.js";
@@ -64,21 +64,16 @@ function consultationSummary(texts: RelocationTexts, data: FormData): string[] {
 }
 
 async function recordConsultation(texts: RelocationTexts, context: FlowContext, data: FormData): Promise<FlowOutcome> {
-  const reference = await nextInquiryReference(context.trx, fiscalYearOf(context.at));
-  await context.trx
-    .insertInto("inquiries")
-    .values({
-      reference_no: reference,
-      user_id: context.userId,
-      thread_id: context.thread,
-      category: "relocation",
-      department: texts.department,
-      subject: String(data.topic ?? ""),
-      details: JSON.stringify(data),
-      created_at: context.at,
-      updated_at: context.at,
-    })
-    .execute();
+  const reference = await recordInquiry(context.trx, {
+    userId: context.userId,
+    thread: context.thread,
+    category: "relocation",
+    department: texts.department,
+    subject: String(data.topic ?? ""),
+    details: data,
+    at: context.at,
+    fiscalYear: fiscalYearOf(context.at),
+  });
   return { messages: [{ type: "text", text: texts.done.replace("{reference}", reference) }], state: null };
 }
 

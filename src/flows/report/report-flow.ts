@@ -1,7 +1,7 @@
-import { sql } from "kysely";
-import { fiscalYearOf } from "../../intents/entities.js";
+import { fiscalYearOf } from "../../japan-time.js";
 import type { ContentFetcher } from "../../line/content-client.js";
 import type { PostbackData } from "../../line/postback-data.js";
+import { recordReport } from "../../store/cases.js";
 import type { ReportTexts } from "../flow-texts.js";
 import type { Flow, FlowContext, FlowInput, FlowOutcome, FlowState } from "../flow.js";
 import { afterLocation, askReportStep, confirmReport, FLOW, type ReportDraft } from "./report-messages.js";
@@ -87,34 +87,18 @@ function onReportText(texts: ReportTexts, step: string, data: ReportDraft, text:
 async function submitReport(texts: ReportTexts, context: FlowContext, data: ReportDraft): Promise<FlowOutcome> {
   const category = data.category ?? texts.categories.at(-1)!.label;
   const department = texts.categories.find((entry) => entry.label === category)?.department ?? texts.categories.at(-1)!.department;
-  const { rows } = await sql<{ n: string }>`select nextval('report_reference_seq')::text as n`.execute(context.trx);
-  const reference = `RP-${fiscalYearOf(context.at)}-${rows[0]!.n.padStart(5, "0")}`;
-  const report = await context.trx
-    .insertInto("reports")
-    .values({
-      reference_no: reference,
-      user_id: context.userId,
-      thread_id: context.thread,
-      category,
-      department,
-      description: data.description ?? null,
-      address: data.address ?? null,
-      latitude: data.latitude ?? null,
-      longitude: data.longitude ?? null,
-      created_at: context.at,
-      updated_at: context.at,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  const photoIds = data.photo_ids ?? [];
-  if (photoIds.length > 0) {
-    await context.trx
-      .updateTable("report_photos")
-      .set({ report_id: report.id })
-      .where("id", "in", photoIds)
-      .where("user_id", "=", context.userId)
-      .where("report_id", "is", null)
-      .execute();
-  }
+  const reference = await recordReport(context.trx, {
+    userId: context.userId,
+    thread: context.thread,
+    category,
+    department,
+    description: data.description ?? null,
+    address: data.address ?? null,
+    latitude: data.latitude ?? null,
+    longitude: data.longitude ?? null,
+    photoIds: data.photo_ids ?? [],
+    at: context.at,
+    fiscalYear: fiscalYearOf(context.at),
+  });
   return { messages: [{ type: "text", text: texts.done.replace("{reference}", reference).replace("{department}", department) }], state: null };
 }

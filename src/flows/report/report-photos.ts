@@ -1,4 +1,5 @@
 import type { ContentFetcher } from "../../line/content-client.js";
+import { dropDraftReportPhotos, recordDraftReportPhoto } from "../../store/cases.js";
 import type { ReportTexts } from "../flow-texts.js";
 import type { FlowContext, FlowOutcome } from "../flow.js";
 import { askReportStep, photoQuestion, type ReportDraft } from "./report-messages.js";
@@ -18,20 +19,14 @@ export async function receivePhoto(texts: ReportTexts, content: ContentFetcher, 
           : texts.photos.gone;
     return { messages: [photoQuestion(texts, text, photoIds.length)], state: { step: "photos", data: data as Record<string, unknown> } };
   }
-  const photo = await context.trx
-    .insertInto("report_photos")
-    .values({
-      report_id: null,
-      user_id: context.userId,
-      line_message_id: messageId,
-      content_type: result.contentType,
-      byte_size: result.bytes.byteLength,
-      content: result.bytes,
-      created_at: context.at,
-    })
-    .returning("id")
-    .executeTakeFirstOrThrow();
-  return photoReceived(texts, { ...data, photo_ids: [...photoIds, photo.id] });
+  const photoId = await recordDraftReportPhoto(context.trx, {
+    userId: context.userId,
+    lineMessageId: messageId,
+    contentType: result.contentType,
+    bytes: result.bytes,
+    at: context.at,
+  });
+  return photoReceived(texts, { ...data, photo_ids: [...photoIds, photoId] });
 }
 
 // 「1枚目を受け取りました」, and the next question: another photo, or what is wrong once the last
@@ -48,5 +43,5 @@ function photoReceived(texts: ReportTexts, next: ReportDraft): FlowOutcome {
 
 // A resident starting a new report leaves any earlier unsent draft's photos behind: drop them.
 export async function discardDraftPhotos(context: FlowContext): Promise<void> {
-  await context.trx.deleteFrom("report_photos").where("user_id", "=", context.userId).where("report_id", "is", null).execute();
+  await dropDraftReportPhotos(context.trx, context.userId);
 }

@@ -1,7 +1,7 @@
 import type { messagingApi } from "@line/bot-sdk";
 import type { ReportTexts } from "../flow-texts.js";
 import type { FlowContext } from "../flow.js";
-import { japanDate } from "../japan-time.js";
+import { japanDate } from "../../japan-time.js";
 
 const SHOWN = 5;
 

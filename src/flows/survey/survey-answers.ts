@@ -1,4 +1,4 @@
-import type { QuestionKind } from "../../store/database.js";
+import type { QuestionKind } from "../../store/tables/surveys.js";
 import type { FlowInput } from "../flow.js";
 
 // Reading one answer to one survey question from a tap or from typed text. Pure.

@@ -1,10 +1,11 @@
 import type { Transaction } from "kysely";
 import { postbackData } from "../../line/postback-data.js";
 import type { BotTexts } from "../../seeds/bot-texts.js";
-import type { Database, QuestionKind } from "../../store/database.js";
+import type { Database } from "../../store/database.js";
+import type { QuestionKind } from "../../store/tables/surveys.js";
 import type { SurveyTexts } from "../flow-texts.js";
 import { quickReplyText, type Flow, type FlowContext, type FlowInput, type FlowOutcome, type FlowState } from "../flow.js";
-import { japanDate } from "../japan-time.js";
+import { japanDate } from "../../japan-time.js";
 import { textWithMenu } from "../replies.js";
 import { answersQuestion, parseAnswer, type Question } from "./survey-answers.js";
 import { askQuestion, FLOW, QUICK_REPLY_LIMIT, type SurveyDraft } from "./survey-question.js";

@@ -1,5 +1,5 @@
-import { fiscalYearOf } from "../../intents/entities.js";
-import { nextInquiryReference } from "../../store/conversations.js";
+import { fiscalYearOf } from "../../japan-time.js";
+import { recordInquiry } from "../../store/cases.js";
 import type { VacantHouseTexts } from "../flow-texts.js";
 import type { FlowContext, FlowOutcome } from "../flow.js";
 import type { FormData, FormSpec } from "../form.js";
@@ -84,22 +84,17 @@ interface InquiryRecord {
 }
 
 async function saveInquiry(texts: VacantHouseTexts, context: FlowContext, { category, subject, data, done }: InquiryRecord): Promise<FlowOutcome> {
-  const reference = await nextInquiryReference(context.trx, fiscalYearOf(context.at));
   const details = Object.fromEntries(Object.entries(data).filter(([key]) => !key.startsWith("_")));
-  await context.trx
-    .insertInto("inquiries")
-    .values({
-      reference_no: reference,
-      user_id: context.userId,
-      thread_id: context.thread,
-      category,
-      department: texts.department,
-      subject: subject.slice(0, 200),
-      details: JSON.stringify(typeof data._code === "string" ? { ...details, listing_code: data._code } : details),
-      listing_id: typeof data._listing_id === "string" ? data._listing_id : null,
-      created_at: context.at,
-      updated_at: context.at,
-    })
-    .execute();
+  const reference = await recordInquiry(context.trx, {
+    userId: context.userId,
+    thread: context.thread,
+    category,
+    department: texts.department,
+    subject: subject.slice(0, 200),
+    details: typeof data._code === "string" ? { ...details, listing_code: data._code } : details,
+    listingId: typeof data._listing_id === "string" ? data._listing_id : null,
+    at: context.at,
+    fiscalYear: fiscalYearOf(context.at),
+  });
   return { messages: [{ type: "text", text: done.replace("{reference}", reference) }], state: null };
 }

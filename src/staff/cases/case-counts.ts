@@ -1,5 +1,6 @@
 import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
-import type { CaseStatus, Database } from "../../store/database.js";
+import type { Database } from "../../store/database.js";
+import type { CaseStatus } from "../../store/tables/cases.js";
 import type { StaffPrincipal } from "../sessions.js";
 import { searchText, type CaseFilters } from "./case-filters.js";
 import type { CaseType } from "./case-kind.js";

@@ -89,14 +89,6 @@ export function bigramMatchIsExact(text: string): boolean {
   return [...text].length === MIN_SEARCH_CHARS && !/\s/.test(text);
 }
 
-// A day in Japan, as the range [start, end) in UTC.
-export function japanDayStart(day: string): Date {
-  return new Date(`${day}T00:00:00+09:00`);
-}
-export function japanDayEnd(day: string): Date {
-  return new Date(japanDayStart(day).getTime() + 24 * 60 * 60 * 1000);
-}
-
 export function filtersQuery(filters: CaseFilters, overrides: Partial<CaseFilters> = {}): string {
   const merged = { ...filters, ...overrides };
   const params = new URLSearchParams();

@@ -1,5 +1,6 @@
 import type { Expression, Kysely, SqlBool } from "kysely";
-import type { CaseStatus, Database } from "../../store/database.js";
+import type { Database } from "../../store/database.js";
+import type { CaseStatus } from "../../store/tables/cases.js";
 import type { SafeHtml } from "../html.js";
 import type { StaffPrincipal } from "../sessions.js";
 import type { CaseFilters } from "./case-filters.js";

@@ -1,8 +1,10 @@
 import { sql, type Kysely, type SelectQueryBuilder } from "kysely";
-import type { CaseStatus, Database } from "../../store/database.js";
+import type { Database } from "../../store/database.js";
+import type { CaseStatus } from "../../store/tables/cases.js";
 import type { StaffPrincipal } from "../sessions.js";
 import { cappedStatusCounts, countableFromTable, keptStatusCounts, type StatusCounts } from "./case-counts.js";
-import { bigramMatchIsExact, japanDayEnd, japanDayStart, likePattern, searchText, type CaseFilters } from "./case-filters.js";
+import { bigramMatchIsExact, likePattern, searchText, type CaseFilters } from "./case-filters.js";
+import { japanDayEnd, japanDayStart } from "../../japan-time.js";
 import type { CaseSource, CaseTable, CaseType } from "./case-kind.js";
 
 // The inboxes' reads, for either kind of case. A staff member sees their department's cases; an

@@ -1,6 +1,7 @@
 import express, { type Request, type Response, type Router } from "express";
 import type { Kysely } from "kysely";
-import type { CaseStatus, Database } from "../../store/database.js";
+import type { Database } from "../../store/database.js";
+import type { CaseStatus } from "../../store/tables/cases.js";
 import { html } from "../html.js";
 import { page } from "../layout.js";
 import { STATUS_LABELS } from "../labels.js";

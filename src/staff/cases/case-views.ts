@@ -1,5 +1,5 @@
 import type { Request, Response } from "express";
-import type { CaseStatus } from "../../store/database.js";
+import type { CaseStatus } from "../../store/tables/cases.js";
 import { html, type SafeHtml } from "../html.js";
 import { STATUS_LABELS } from "../labels.js";
 import { csrfField, page } from "../layout.js";

@@ -1,10 +1,10 @@
 import type { Kysely } from "kysely";
 import { enqueueOutbound } from "../../outbox/outbox.js";
+import { markCaseAnswered, updateCaseStatus } from "../../store/cases.js";
 import type { Database } from "../../store/database.js";
 import { awaitReplyOnCase, endReplyOnCase } from "../../store/line-users.js";
 import { audit } from "../audit.js";
 import type { StatusChange } from "../cases/case-kind.js";
-import { markCaseAnswered, updateCaseStatus } from "../cases/case-writes.js";
 import type { StaffPrincipal } from "../sessions.js";
 import type { FoundInquiry } from "./inquiry-queries.js";
 

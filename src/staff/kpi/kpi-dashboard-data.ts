@@ -3,6 +3,7 @@ import type { Database } from "../../store/database.js";
 import { friendChangesPerDay, type FriendChangeDay } from "../../kpi/follow-counts.js";
 import type { LiveSource } from "../../kpi/live-counts.js";
 import { keptMonthlyCounts } from "../../kpi/monthly-counts.js";
+import { japanDayStart, japanYearMonth } from "../../japan-time.js";
 
 // What the KPI dashboard shows: every indicator of the plan with its yearly figures, and for the
 // indicators the bot feeds, this fiscal year's figures by month (April to March, months in JST).
@@ -34,18 +35,10 @@ export interface DashboardIndicator {
 // The source name of the figures in each policy's KPI table (see seeds/kpi.yaml).
 export const KPI_TABLE_SOURCE = "KPI表";
 
-const JST_OFFSET_MS = 9 * 60 * 60 * 1000; // Japan has no daylight saving time.
-
-// The calendar year and month (1–12) of an instant, in Japan Standard Time.
-export function jstYearMonth(date: Date): { year: number; month: number } {
-  const shifted = new Date(date.getTime() + JST_OFFSET_MS);
-  return { year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1 };
-}
-
 // Where an instant falls: its fiscal year (the western year the fiscal year starts in) and its
 // month's place in that year (0 = April … 11 = March), in JST.
 export function fiscalMonthOf(date: Date): { fiscalYear: number; index: number } {
-  const { year, month } = jstYearMonth(date);
+  const { year, month } = japanYearMonth(date);
   return month >= 4 ? { fiscalYear: year, index: month - 4 } : { fiscalYear: year - 1, index: month + 8 };
 }
 
@@ -72,8 +65,8 @@ export function fiscalMonths(fiscalYear: number): FiscalMonth[] {
     const next = firstDayOf(index + 1);
     return {
       month: start.month,
-      from: new Date(`${start.day}T00:00:00+09:00`),
-      to: new Date(`${next.day}T00:00:00+09:00`),
+      from: japanDayStart(start.day),
+      to: japanDayStart(next.day),
       firstDay: start.day,
       nextFirstDay: next.day,
     };
@@ -200,7 +193,7 @@ export async function dashboardIndicators(db: Db): Promise<DashboardIndicator[]>
 
 // One `count(*) filter (…)` per month, aliased m0 … m11, so a single scan gives the twelve counts.
 function countsPerMonth(months: FiscalMonth[], column: Expression<unknown>, columnType: "timestamptz" | "date"): RawBuilder<unknown>[] {
-  return months.map((month, index) => {
+  return months.map((month) => {
     const bounds = columnType === "date" ? [sql`${month.firstDay}::date`, sql`${month.nextFirstDay}::date`] : [sql`${month.from}`, sql`${month.to}`];
     return sql`count(*) filter (where ${column} >= ${bounds[0]} and ${column} < ${bounds[1]})`;
   });

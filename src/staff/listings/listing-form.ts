@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { VacantHouseListingsTable } from "../../store/database.js";
+import type { VacantHouseListingsTable } from "../../store/tables/listings.js";
 import type { Selectable } from "kysely";
 import { japanToday } from "./listing-rules.js";
 

@@ -2,7 +2,8 @@ import path from "node:path";
 import { sql, type Kysely, type Transaction } from "kysely";
 import { z } from "zod";
 import { defaultSeedsDir, readSeedFile } from "../../seeds/load-seeds.js";
-import type { Database, ListingStatus } from "../../store/database.js";
+import type { Database } from "../../store/database.js";
+import type { ListingStatus } from "../../store/tables/listings.js";
 import type { ListingValues } from "./listing-form.js";
 import { ACTION_FROM, ACTION_TO, type ListingAction } from "./listing-rules.js";
 

@@ -1,4 +1,4 @@
-import type { ListingStatus } from "../../store/database.js";
+import type { ListingStatus } from "../../store/tables/listings.js";
 import type { StaffPrincipal } from "../sessions.js";
 
 // What may happen to a listing, and who may do it. Pure: no database here.

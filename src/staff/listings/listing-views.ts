@@ -1,4 +1,4 @@
-import type { ListingStatus } from "../../store/database.js";
+import type { ListingStatus } from "../../store/tables/listings.js";
 import { html, type SafeHtml } from "../html.js";
 import { csrfField } from "../layout.js";
 import type { StaffPrincipal } from "../sessions.js";

@@ -2,6 +2,7 @@ import type { LineMessage } from "../../line/line-client.js";
 import { buildMessage, noticeContentSchema, type NoticeContent } from "../../notices/notice-content.js";
 import type { NoticeTemplate } from "../../notices/notice-templates.js";
 import { isEmptySegment, segmentSchema, SEGMENT_FIELDS, type Audience, type Segment } from "../../notices/segments.js";
+import { japanInstant } from "../../japan-time.js";
 
 // The compose form, field by field: what staff typed comes back as `values` (to show the form again
 // with every entry kept) and, when it is complete, as a notice ready to store.
@@ -89,6 +90,6 @@ export function parseCompose(body: Record<string, unknown>, templates: NoticeTem
 export function japanLocalTime(value: string): Date | null {
   const match = /^(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2})$/.exec(value.trim());
   if (!match) return null;
-  const date = new Date(`${match[1]}T${match[2]}:00+09:00`);
+  const date = japanInstant(match[1]!, match[2]!);
   return Number.isNaN(date.getTime()) ? null : date;
 }

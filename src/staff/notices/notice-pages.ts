@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import express, { type Response, type Router } from "express";
+import express, { type Request, type Response, type Router } from "express";
 import type { Kysely, Transaction } from "kysely";
 import type { Database } from "../../store/database.js";
 import { approveNotice, cancelNotice, createNotice, findNotice, listNotices, submitNotice } from "../../notices/notice-records.js";
@@ -39,127 +39,146 @@ const DONE: Record<string, string> = {
 
 export function noticePages(db: Kysely<Database>, options: NoticeConsoleOptions, accountName: string, now: () => Date): Router {
   const router = express.Router();
+  const site: NoticeSite = { db, options, accountName, now };
 
   router.get("/staff/assets/notice-compose.js", (_req, res) => {
     res.type("js").set("Cache-Control", "public, max-age=300").send(script);
   });
 
-  router.get("/staff/notices", async (req, res) => {
-    res.type("html").send(page({ title: "お知らせ配信", staff: req.staff!, current: CURRENT, body: noticeList(await listNotices(db)) }));
-  });
-
-  router.get("/staff/api/notices/count", async (req, res) => {
-    const audience = segmentFromQuery(req.query as Record<string, unknown>);
-    const count = await countRecipients(db, audience);
-    res.json({ count, label: recipientCountText(count) });
-  });
-
-  router.get("/staff/notices/new", async (req, res) => {
-    const values = composeValues({ type: req.query.type, template: req.query.template, when: "now", audience: "all" });
-    await sendCompose(res, req.staff!, values, [], 200);
-  });
-
-  router.post("/staff/notices/new", async (req, res) => {
-    const staff = req.staff!;
-    const body = req.body as Record<string, unknown>;
-    const composed = parseCompose(body, options.templates, now());
-    if (!composed.ok) return sendCompose(res, staff, composeValues(body), composed.errors, 422);
-    const id = await db.transaction().execute(async (trx) => {
-      const created = await createNotice(trx, { ...composed, createdBy: staff.id }, options.publicBaseUrl);
-      await audit(trx, staff, composed.submit ? "notice.submit" : "notice.draft", { type: "notice", id: created }, auditDetail(composed.audience, composed.content.kind, composed.scheduledAt));
-      return created;
-    });
-    res.redirect(303, `/staff/notices/${id}?done=${composed.submit ? "submitted" : "draft"}`);
-  });
-
-  router.get("/staff/notices/:id", async (req, res) => {
-    const notice = await findNotice(db, req.params.id);
-    if (!notice) return notFound(res, req.staff!);
-    await sendDetail(res, req.staff!, notice.id, { done: typeof req.query.done === "string" && Object.hasOwn(DONE, req.query.done) ? DONE[req.query.done] : undefined, errors: [] }, 200);
-  });
-
-  router.post("/staff/notices/:id/submit", async (req, res) => {
-    const staff = req.staff!;
-    const notice = await findNotice(db, req.params.id);
-    if (!notice) return notFound(res, staff);
-    const moved = await moveNotice(db, staff, notice.id, "notice.submit", (trx) => submitNotice(trx, notice.id));
-    if (!moved) return sendDetail(res, staff, notice.id, { errors: ["このお知らせは下書きではないため、承認を依頼できません。"] }, 409);
-    res.redirect(303, `/staff/notices/${notice.id}?done=submitted`);
-  });
-
-  router.post("/staff/notices/:id/approve", async (req, res) => {
-    const staff = req.staff!;
-    const notice = await findNotice(db, req.params.id);
-    if (!notice) return notFound(res, staff);
-    if (staff.role !== "admin") return sendDetail(res, staff, notice.id, { errors: ["承認は管理者だけができます。"] }, 403);
-    if (staff.id === notice.created_by) {
-      return sendDetail(res, staff, notice.id, { errors: ["作成した方は自分のお知らせを承認できません。別の管理者に承認を依頼してください（すべてのお知らせを2人で確認するためです）。"] }, 403);
-    }
-    if (notice.status !== "pending") return sendDetail(res, staff, notice.id, { errors: ["このお知らせは承認待ちではありません。"] }, 409);
-    const recipients = await countRecipients(db, audienceOf(notice));
-    if (recipients === 0) return sendDetail(res, staff, notice.id, { errors: ["配信先に当てはまる方がいません。条件を見直して、新しく作り直してください。"] }, 409);
-    let refusal: string | null;
-    try {
-      refusal = quotaRefusal(await options.quota(), recipients);
-    } catch (error) {
-      refusal = `LINEの配信数の上限を確かめられなかったため、承認していません。しばらくしてからもう一度押してください。（${error instanceof Error ? error.message : String(error)}）`;
-    }
-    if (refusal) {
-      await audit(db, staff, "notice.approve_refused", { type: "notice", id: notice.id }, { recipients, reason: "quota" });
-      return sendDetail(res, staff, notice.id, { errors: [refusal] }, 409);
-    }
-    const approved = await moveNotice(db, staff, notice.id, "notice.approve", (trx) => approveNotice(trx, notice.id, staff.id), { recipients, scheduled_at: notice.scheduled_at });
-    if (!approved) return sendDetail(res, staff, notice.id, { errors: ["このお知らせは承認待ちではなくなっていました（ほかの方が操作しました）。"] }, 409);
-    options.wake();
-    res.redirect(303, `/staff/notices/${notice.id}?done=${notice.scheduled_at ? "scheduled" : "approved"}`);
-  });
-
-  router.post("/staff/notices/:id/cancel", async (req, res) => {
-    const staff = req.staff!;
-    const notice = await findNotice(db, req.params.id);
-    if (!notice) return notFound(res, staff);
-    if (!mayCancelNotice(staff, notice)) {
-      return sendDetail(res, staff, notice.id, { errors: ["このお知らせを取り消せるのは、作成した方と管理者だけです。取り消しが必要なときは、作成した方か管理者に連絡してください。"] }, 403);
-    }
-    const cancelled = await moveNotice(db, staff, notice.id, "notice.cancel", (trx) => cancelNotice(trx, notice.id, staff.id), { from: notice.status });
-    if (!cancelled) return sendDetail(res, staff, notice.id, { errors: ["配信がすでに始まっているため、取り消せません。"] }, 409);
-    res.redirect(303, `/staff/notices/${notice.id}?done=cancelled`);
-  });
-
-  router.get("/staff/notices/:id/results", async (req, res) => {
-    const staff = req.staff!;
-    const notice = await findNotice(db, req.params.id);
-    if (!notice) return notFound(res, staff);
-    const body = resultsView(notice, await noticeResults(db, notice.id));
-    res.type("html").send(page({ title: `配信結果：${notice.title}`, staff, current: CURRENT, body }));
-  });
+  router.get("/staff/notices", (req, res) => showNoticeList(site, req, res));
+  router.get("/staff/api/notices/count", (req, res) => countNoticeRecipients(site, req, res));
+  router.get("/staff/notices/new", (req, res) => showNewNoticeForm(site, req, res));
+  router.post("/staff/notices/new", (req, res) => createNoticeFromForm(site, req, res));
+  router.get("/staff/notices/:id", (req, res) => showNotice(site, req, res));
+  router.post("/staff/notices/:id/submit", (req, res) => submitNoticeForApproval(site, req, res));
+  router.post("/staff/notices/:id/approve", (req, res) => approveNoticeAndWake(site, req, res));
+  router.post("/staff/notices/:id/cancel", (req, res) => cancelNoticeByStaff(site, req, res));
+  router.get("/staff/notices/:id/results", (req, res) => showNoticeResults(site, req, res));
   return router;
+}
 
-  async function sendCompose(res: Response, staff: StaffPrincipal, values: ComposeValues, errors: string[], status: number) {
-    const audience: Audience = values.audience === "segment" ? { kind: "segment", segment: values.segment } : { kind: "all" };
-    const [segmentOptions, count] = await Promise.all([loadSegmentOptions(db), countRecipients(db, audience)]);
-    const body = composeForm({ staff, values, templates: options.templates, options: segmentOptions, count, errors, linksCounted: options.publicBaseUrl !== null });
-    res.status(status).set("Content-Security-Policy", PAGE_CSP).type("html").send(page({ title: "お知らせを作る", staff, current: CURRENT, body }));
-  }
+interface NoticeSite {
+  db: Kysely<Database>;
+  options: NoticeConsoleOptions;
+  accountName: string;
+  now: () => Date;
+}
 
-  async function sendDetail(res: Response, staff: StaffPrincipal, id: string, messages: { done?: string; errors: string[] }, status: number) {
-    const notice = (await findNotice(db, id))!;
-    const people = await db.selectFrom("staff_users").select(["id", "display_name"]).where("id", "in", [notice.created_by, notice.approved_by ?? notice.created_by]).execute();
-    const name = (staffId: string | null) => people.find((person) => person.id === staffId)?.display_name ?? null;
-    const audience = audienceOf(notice);
-    const [segmentOptions, count] = await Promise.all([loadSegmentOptions(db), countRecipients(db, audience)]);
-    const body = noticeDetail({
-      staff,
-      notice,
-      author: name(notice.created_by) ?? "—",
-      approver: name(notice.approved_by),
-      audience: audienceSummary(audience, segmentOptions),
-      count,
-      preview: messagePreview(notice.messages, accountName),
-      messages,
-    });
-    res.status(status).set("Content-Security-Policy", PAGE_CSP).type("html").send(page({ title: notice.title, staff, current: CURRENT, body }));
+async function showNoticeList(site: NoticeSite, req: Request, res: Response): Promise<void> {
+  res.type("html").send(page({ title: "お知らせ配信", staff: req.staff!, current: CURRENT, body: noticeList(await listNotices(site.db)) }));
+}
+
+async function countNoticeRecipients(site: NoticeSite, req: Request, res: Response): Promise<void> {
+  const audience = segmentFromQuery(req.query as Record<string, unknown>);
+  const count = await countRecipients(site.db, audience);
+  res.json({ count, label: recipientCountText(count) });
+}
+
+async function showNewNoticeForm(site: NoticeSite, req: Request, res: Response): Promise<void> {
+  const values = composeValues({ type: req.query.type, template: req.query.template, when: "now", audience: "all" });
+  await sendCompose(site, res, req.staff!, values, [], 200);
+}
+
+async function createNoticeFromForm(site: NoticeSite, req: Request, res: Response): Promise<void> {
+  const staff = req.staff!;
+  const body = req.body as Record<string, unknown>;
+  const composed = parseCompose(body, site.options.templates, site.now());
+  if (!composed.ok) return sendCompose(site, res, staff, composeValues(body), composed.errors, 422);
+  const id = await site.db.transaction().execute(async (trx) => {
+    const created = await createNotice(trx, { ...composed, createdBy: staff.id }, site.options.publicBaseUrl);
+    await audit(trx, staff, composed.submit ? "notice.submit" : "notice.draft", { type: "notice", id: created }, auditDetail(composed.audience, composed.content.kind, composed.scheduledAt));
+    return created;
+  });
+  res.redirect(303, `/staff/notices/${id}?done=${composed.submit ? "submitted" : "draft"}`);
+}
+
+async function showNotice(site: NoticeSite, req: Request, res: Response): Promise<void> {
+  const notice = await findNotice(site.db, String(req.params.id));
+  if (!notice) return notFound(res, req.staff!);
+  await sendDetail(site, res, req.staff!, notice.id, { done: typeof req.query.done === "string" && Object.hasOwn(DONE, req.query.done) ? DONE[req.query.done] : undefined, errors: [] }, 200);
+}
+
+async function submitNoticeForApproval(site: NoticeSite, req: Request, res: Response): Promise<void> {
+  const staff = req.staff!;
+  const notice = await findNotice(site.db, String(req.params.id));
+  if (!notice) return notFound(res, staff);
+  const moved = await moveNotice(site.db, staff, notice.id, "notice.submit", (trx) => submitNotice(trx, notice.id));
+  if (!moved) return sendDetail(site, res, staff, notice.id, { errors: ["このお知らせは下書きではないため、承認を依頼できません。"] }, 409);
+  res.redirect(303, `/staff/notices/${notice.id}?done=submitted`);
+}
+
+async function approveNoticeAndWake(site: NoticeSite, req: Request, res: Response): Promise<void> {
+  const staff = req.staff!;
+  const notice = await findNotice(site.db, String(req.params.id));
+  if (!notice) return notFound(res, staff);
+  if (staff.role !== "admin") return sendDetail(site, res, staff, notice.id, { errors: ["承認は管理者だけができます。"] }, 403);
+  if (staff.id === notice.created_by) {
+    return sendDetail(site, res, staff, notice.id, { errors: ["作成した方は自分のお知らせを承認できません。別の管理者に承認を依頼してください（すべてのお知らせを2人で確認するためです）。"] }, 403);
   }
+  if (notice.status !== "pending") return sendDetail(site, res, staff, notice.id, { errors: ["このお知らせは承認待ちではありません。"] }, 409);
+  const recipients = await countRecipients(site.db, audienceOf(notice));
+  if (recipients === 0) return sendDetail(site, res, staff, notice.id, { errors: ["配信先に当てはまる方がいません。条件を見直して、新しく作り直してください。"] }, 409);
+  let refusal: string | null;
+  try {
+    refusal = quotaRefusal(await site.options.quota(), recipients);
+  } catch (error) {
+    refusal = `LINEの配信数の上限を確かめられなかったため、承認していません。しばらくしてからもう一度押してください。（${error instanceof Error ? error.message : String(error)}）`;
+  }
+  if (refusal) {
+    await audit(site.db, staff, "notice.approve_refused", { type: "notice", id: notice.id }, { recipients, reason: "quota" });
+    return sendDetail(site, res, staff, notice.id, { errors: [refusal] }, 409);
+  }
+  const approved = await moveNotice(site.db, staff, notice.id, "notice.approve", (trx) => approveNotice(trx, notice.id, staff.id), { recipients, scheduled_at: notice.scheduled_at });
+  if (!approved) return sendDetail(site, res, staff, notice.id, { errors: ["このお知らせは承認待ちではなくなっていました（ほかの方が操作しました）。"] }, 409);
+  site.options.wake();
+  res.redirect(303, `/staff/notices/${notice.id}?done=${notice.scheduled_at ? "scheduled" : "approved"}`);
+}
+
+async function cancelNoticeByStaff(site: NoticeSite, req: Request, res: Response): Promise<void> {
+  const staff = req.staff!;
+  const notice = await findNotice(site.db, String(req.params.id));
+  if (!notice) return notFound(res, staff);
+  if (!mayCancelNotice(staff, notice)) {
+    return sendDetail(site, res, staff, notice.id, { errors: ["このお知らせを取り消せるのは、作成した方と管理者だけです。取り消しが必要なときは、作成した方か管理者に連絡してください。"] }, 403);
+  }
+  const cancelled = await moveNotice(site.db, staff, notice.id, "notice.cancel", (trx) => cancelNotice(trx, notice.id, staff.id), { from: notice.status });
+  if (!cancelled) return sendDetail(site, res, staff, notice.id, { errors: ["配信がすでに始まっているため、取り消せません。"] }, 409);
+  res.redirect(303, `/staff/notices/${notice.id}?done=cancelled`);
+}
+
+async function showNoticeResults(site: NoticeSite, req: Request, res: Response): Promise<void> {
+  const staff = req.staff!;
+  const notice = await findNotice(site.db, String(req.params.id));
+  if (!notice) return notFound(res, staff);
+  const body = resultsView(notice, await noticeResults(site.db, notice.id));
+  res.type("html").send(page({ title: `配信結果：${notice.title}`, staff, current: CURRENT, body }));
+}
+
+
+async function sendCompose(site: NoticeSite, res: Response, staff: StaffPrincipal, values: ComposeValues, errors: string[], status: number) {
+  const audience: Audience = values.audience === "segment" ? { kind: "segment", segment: values.segment } : { kind: "all" };
+  const [segmentOptions, count] = await Promise.all([loadSegmentOptions(site.db), countRecipients(site.db, audience)]);
+  const body = composeForm({ staff, values, templates: site.options.templates, options: segmentOptions, count, errors, linksCounted: site.options.publicBaseUrl !== null });
+  res.status(status).set("Content-Security-Policy", PAGE_CSP).type("html").send(page({ title: "お知らせを作る", staff, current: CURRENT, body }));
+}
+
+async function sendDetail(site: NoticeSite, res: Response, staff: StaffPrincipal, id: string, messages: { done?: string; errors: string[] }, status: number) {
+  const notice = (await findNotice(site.db, id))!;
+  const people = await site.db.selectFrom("staff_users").select(["id", "display_name"]).where("id", "in", [notice.created_by, notice.approved_by ?? notice.created_by]).execute();
+  const name = (staffId: string | null) => people.find((person) => person.id === staffId)?.display_name ?? null;
+  const audience = audienceOf(notice);
+  const [segmentOptions, count] = await Promise.all([loadSegmentOptions(site.db), countRecipients(site.db, audience)]);
+  const body = noticeDetail({
+    staff,
+    notice,
+    author: name(notice.created_by) ?? "—",
+    approver: name(notice.approved_by),
+    audience: audienceSummary(audience, segmentOptions),
+    count,
+    preview: messagePreview(notice.messages, site.accountName),
+    messages,
+  });
+  res.status(status).set("Content-Security-Policy", PAGE_CSP).type("html").send(page({ title: notice.title, staff, current: CURRENT, body }));
 }
 
 // Moves a notice on (submit, approve, cancel) and writes the audit row in the same transaction;

@@ -4,6 +4,8 @@ import { html, type SafeHtml } from "../html.js";
 // their header, hero, body and footer blocks; boxes laid out vertically, horizontally or on a
 // baseline; text, images, buttons and separators. Colours from the message are carried in data-*
 // attributes and applied by notice-compose.js (the console's CSP allows no inline styles).
+// The message was checked against LINE's schema before it was saved; the preview reads it loosely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any Flex node, read field by field
 type Json = Record<string, any>;
 
 export function messagePreview(messages: unknown[], accountName: string): SafeHtml {

@@ -1,4 +1,4 @@
-import type { NoticeRow, NoticeStatus } from "../../store/database.js";
+import type { NoticeRow, NoticeStatus } from "../../store/tables/notices.js";
 import type { NoticeListRow } from "../../notices/notice-records.js";
 import { canApproveNotice, canCancelNotice } from "../../notices/notice-permissions.js";
 import type { NoticeResults } from "../../notices/notice-results.js";

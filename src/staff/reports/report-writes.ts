@@ -1,12 +1,12 @@
 import type { Kysely } from "kysely";
 import type { ReportTexts } from "../../flows/flow-texts.js";
 import { enqueueOutbound } from "../../outbox/outbox.js";
+import { updateCaseStatus } from "../../store/cases.js";
 import type { Database } from "../../store/database.js";
 import { awaitReplyOnCase, endReplyOnCase } from "../../store/line-users.js";
 import { audit } from "../audit.js";
 import type { CaseActions, StatusChange } from "../cases/case-kind.js";
 import { lockCaseStatus } from "../cases/case-queries.js";
-import { updateCaseStatus } from "../cases/case-writes.js";
 import type { StaffPrincipal } from "../sessions.js";
 import type { FoundReport } from "./report-queries.js";
 

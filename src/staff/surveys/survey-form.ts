@@ -1,5 +1,5 @@
 import { z } from "zod";
-import type { QuestionKind } from "../../store/database.js";
+import type { QuestionKind } from "../../store/tables/surveys.js";
 
 // The survey edit form, read without side effects. Questions are written in one textarea, one
 // block per question:

@@ -2,10 +2,11 @@ import { randomBytes } from "node:crypto";
 import express, { type Request, type Response, type Router } from "express";
 import type { Kysely } from "kysely";
 import { z } from "zod";
-import type { Database, SurveyStatus } from "../../store/database.js";
+import type { Database } from "../../store/database.js";
+import type { SurveyStatus } from "../../store/tables/surveys.js";
 import { audit } from "../audit.js";
 import { html } from "../html.js";
-import { japanDayEnd, japanDayStart } from "../cases/case-filters.js";
+import { japanDayEnd, japanDayStart } from "../../japan-time.js";
 import { page } from "../layout.js";
 import type { StaffPrincipal } from "../sessions.js";
 import { answersCsv } from "./survey-csv.js";
@@ -53,99 +54,11 @@ const exportRangeSchema = z.object({
 export function surveyPages(db: Kysely<Database>): Router {
   const router = express.Router();
 
-  router.get("/staff/surveys", async (req, res) => {
-    const staff = req.staff!;
-    const rows = await listSurveys(db);
-    const body = html`${messages(doneMessage(req), [])}${surveyList(staff, rows)}`;
-    res.type("html").send(page({ title: "アンケート", staff, current: CURRENT, body }));
-  });
-
-  router.get("/staff/surveys/new", async (req, res) => {
-    const staff = req.staff!;
-    const values: FormValues = { title: "", description: "", audience: "all", department: staff.department, slug: "", questions: "" };
-    await sendForm(res, staff, { values, creating: true, action: "/staff/surveys/new", errors: [], status: 200, survey: null });
-  });
-
-  router.post("/staff/surveys/new", async (req, res) => {
-    const staff = req.staff!;
-    const body = req.body as Record<string, unknown>;
-    const values = submittedValues(body, staff);
-    const meta = parseSurveyMeta(body, staff);
-    const slug = parseSlug(body.slug);
-    const questions = parseQuestions(values.questions);
-    const errors = [...problems(meta), ...problems(slug), ...problems(questions)];
-    if (!meta.ok || !slug.ok || !questions.ok) {
-      return sendForm(res, staff, { values, creating: true, action: "/staff/surveys/new", errors, status: 422, survey: null });
-    }
-    const id = await db
-      .transaction()
-      .execute(async (trx) => {
-        const chosen = slug.value ?? (await freeSlug(trx));
-        if (await slugTaken(trx, chosen)) return null;
-        const created = await insertSurvey(trx, chosen, meta.value, questions.value);
-        await audit(trx, staff, "survey.create", { type: "survey", id: created }, { slug: chosen, questions: questions.value.length });
-        return created;
-      })
-      // Two people choosing the same new name at the same moment: the unique index decides.
-      .catch((error: unknown) => {
-        if ((error as { code?: unknown }).code === "23505") return null;
-        throw error;
-      });
-    if (!id) {
-      const taken = `識別名「${slug.value}」はほかのアンケートで使われています。別の識別名にしてください。`;
-      return sendForm(res, staff, { values, creating: true, action: "/staff/surveys/new", errors: [taken], status: 409, survey: null });
-    }
-    res.redirect(303, `/staff/surveys/${id}/edit?done=created`);
-  });
-
-  router.get("/staff/surveys/:id/edit", async (req, res) => {
-    const staff = req.staff!;
-    const survey = await managed(req, res);
-    if (!survey) return;
-    const questions = await questionsOf(db, survey.id);
-    const values: FormValues = {
-      title: survey.title,
-      description: survey.description ?? "",
-      audience: survey.audience,
-      department: survey.department ?? "",
-      slug: survey.slug,
-      questions: formatQuestions(questions),
-    };
-    await sendForm(res, staff, { values, creating: false, action: `/staff/surveys/${survey.id}/edit`, errors: [], status: 200, survey, done: doneMessage(req) });
-  });
-
-  router.post("/staff/surveys/:id/edit", async (req, res) => {
-    const staff = req.staff!;
-    const survey = await managed(req, res);
-    if (!survey) return;
-    const body = req.body as Record<string, unknown>;
-    const values = { ...submittedValues(body, staff), slug: survey.slug };
-    const meta = parseSurveyMeta(body, staff);
-    // A form shown while there were no responses has the questions; one shown after has not.
-    const questions = typeof body.questions === "string" ? parseQuestions(values.questions) : null;
-    const action = `/staff/surveys/${survey.id}/edit`;
-    if (!meta.ok || (questions && !questions.ok)) {
-      return sendForm(res, staff, { values, creating: false, action, errors: [...problems(meta), ...(questions ? problems(questions) : [])], status: 422, survey });
-    }
-    const outcome = await db.transaction().execute(async (trx) => {
-      // The lock makes a resident's submission wait (or be counted) while the questions change.
-      const locked = await findSurvey(trx, survey.id, { lock: true });
-      if (!locked) return "gone" as const;
-      const stored = await questionsOf(trx, survey.id);
-      const changed = questions !== null && !sameQuestions(questions.value, stored);
-      if (changed && (await responseCount(trx, survey.id)) > 0) return "answered" as const;
-      await updateSurvey(trx, survey.id, meta.value);
-      if (changed) await replaceQuestions(trx, survey.id, questions.value);
-      await audit(trx, staff, "survey.update", { type: "survey", id: survey.id }, { fields: changedFields(locked, meta.value), questions_changed: changed });
-      return "saved" as const;
-    });
-    if (outcome === "gone") return notFound(res, staff);
-    if (outcome === "answered") {
-      const refused = "このアンケートにはすでに回答が届いているため、質問は変更できません（回答の集計が合わなくなるためです）。質問は元のままです。タイトル・説明・公開の範囲は、この画面から変更できます。質問を変えたいときは、新しいアンケートを作ってください。";
-      return sendForm(res, staff, { values, creating: false, action, errors: [refused], status: 409, survey });
-    }
-    res.redirect(303, `/staff/surveys/${survey.id}/edit?done=saved`);
-  });
+  router.get("/staff/surveys", (req, res) => showSurveyList(db, req, res));
+  router.get("/staff/surveys/new", (req, res) => showNewSurveyForm(db, req, res));
+  router.post("/staff/surveys/new", (req, res) => createSurvey(db, req, res));
+  router.get("/staff/surveys/:id/edit", (req, res) => showSurveyEditor(db, req, res));
+  router.post("/staff/surveys/:id/edit", (req, res) => saveSurvey(db, req, res));
 
   for (const [action, to] of [
     ["open", "open"],
@@ -153,7 +66,7 @@ export function surveyPages(db: Kysely<Database>): Router {
   ] as const) {
     router.post(`/staff/surveys/:id/${action}`, async (req, res) => {
       const staff = req.staff!;
-      const survey = await managed(req, res);
+      const survey = await managed(db, req, res);
       if (!survey) return;
       const allowed: SurveyStatus[] = to === "open" ? ["draft", "closed"] : ["open"];
       const back = (req.body as Record<string, unknown>).back === "list" ? "/staff/surveys" : `/staff/surveys/${survey.id}/edit`;
@@ -172,84 +85,136 @@ export function surveyPages(db: Kysely<Database>): Router {
     });
   }
 
-  router.get("/staff/surveys/:id/results", async (req, res) => {
-    const staff = req.staff!;
-    const survey = await findSurvey(db, req.params.id);
-    if (!survey) return notFound(res, staff);
-    const questions = await questionsOf(db, survey.id);
-    const mayReadAnswers = canManage(staff, survey);
-    const [total, choices, texts] = await Promise.all([responseCount(db, survey.id), choiceAnswers(db, survey.id), textAnswers(db, questions)]);
-    const results = summarize(questions, choices, texts);
-    const body = html`<p><a href="/staff/surveys">← 一覧へ戻る</a>${canManage(staff, survey) ? html` ・ <a href="/staff/surveys/${survey.id}/edit">編集</a> ${statusButton(staff, survey, "edit")}` : ""}</p>
-${resultsView(survey, total, results, mayReadAnswers)}`;
-    res.type("html").send(page({ title: `結果：${survey.title}`, staff, current: CURRENT, body }));
-  });
-
-  router.get("/staff/api/exports/surveys/:id/answers.csv", async (req, res) => {
-    const staff = req.staff!;
-    const survey = await findSurvey(db, req.params.id);
-    if (!survey) return void res.status(404).json({ error: "このアンケートは見つかりません。" });
-    if (!canManage(staff, survey)) return void res.status(403).json({ error: `回答のダウンロードは${answersReaders(survey)}だけができます。` });
-    const range = exportRangeSchema.parse(req.query);
-    const questions = await questionsOf(db, survey.id);
-    const responses = await responsesForExport(
-      db,
-      survey.id,
-      { from: range.from ? japanDayStart(range.from) : undefined, to: range.to ? japanDayEnd(range.to) : undefined },
-      EXPORT_LIMIT,
-    );
-    const csv = answersCsv(questions, responses);
-    await audit(db, staff, "survey.export", { type: "survey", id: survey.id }, { rows: responses.length, from: range.from ?? null, to: range.to ?? null });
-    const name = `survey-${survey.slug}-${range.from ?? "all"}-${range.to ?? "now"}.csv`;
-    res.set({ "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${name}"` }).send(csv);
-  });
-
-  // The survey of :id if this member of staff may change it; otherwise answers 404 or 403 itself.
-  async function managed(req: Request, res: Response): Promise<SurveyRow | undefined> {
-    const staff = req.staff!;
-    const survey = await findSurvey(db, String(req.params.id));
-    if (!survey) {
-      notFound(res, staff);
-      return undefined;
-    }
-    if (!canManage(staff, survey)) {
-      const who = answersReaders(survey);
-      res
-        .status(403)
-        .type("html")
-        .send(page({ title: "変更できません", staff, current: CURRENT, body: html`<p class="error">このアンケートを変更できるのは${who}だけです。結果はどなたでもご覧になれます。</p><p><a href="/staff/surveys/${survey.id}/results">結果を見る</a> ・ <a href="/staff/surveys">一覧へ戻る</a></p>` }));
-      return undefined;
-    }
-    return survey;
-  }
-
-  async function sendForm(
-    res: Response,
-    staff: StaffPrincipal,
-    options: { values: FormValues; creating: boolean; action: string; errors: string[]; status: number; survey: SurveyRow | null; done?: string },
-  ): Promise<void> {
-    const { survey } = options;
-    const [departments, responses] = await Promise.all([
-      staff.role === "admin" ? knownDepartments(db) : Promise.resolve([]),
-      survey ? responseCount(db, survey.id) : Promise.resolve(0),
-    ]);
-    const lockedQuestions = survey && responses > 0 ? { responses, text: formatQuestions(await questionsOf(db, survey.id)) } : null;
-    const body = html`${survey ? html`<p><a href="/staff/surveys">← 一覧へ戻る</a> ・ <a href="/staff/surveys/${survey.id}/results">結果を見る</a></p>
-<p>状態：<span class="survey-status ${survey.status}">${SURVEY_STATUS_LABELS[survey.status]}</span> ${statusButton(staff, survey, "edit")}</p>` : html`<p><a href="/staff/surveys">← 一覧へ戻る</a></p>`}
-${messages(options.done, options.errors)}
-${surveyForm({ staff, action: options.action, values: options.values, creating: options.creating, lockedQuestions, departments })}`;
-    const title = options.creating ? "アンケートを作る" : `編集：${survey?.title ?? ""}`;
-    res.status(options.status).type("html").send(page({ title, staff, current: CURRENT, body }));
-  }
-
-  async function freeSlug(trx: Parameters<typeof slugTaken>[0]): Promise<string> {
-    for (;;) {
-      const slug = `survey-${randomBytes(4).toString("hex")}`;
-      if (!(await slugTaken(trx, slug))) return slug;
-    }
-  }
+  router.get("/staff/surveys/:id/results", (req, res) => showSurveyResults(db, req, res));
+  router.get("/staff/api/exports/surveys/:id/answers.csv", (req, res) => exportSurveyAnswers(db, req, res));
 
   return router;
+}
+
+async function showSurveyList(db: Kysely<Database>, req: Request, res: Response): Promise<void> {
+  const staff = req.staff!;
+  const rows = await listSurveys(db);
+  const body = html`${messages(doneMessage(req), [])}${surveyList(staff, rows)}`;
+  res.type("html").send(page({ title: "アンケート", staff, current: CURRENT, body }));
+}
+
+async function showNewSurveyForm(db: Kysely<Database>, req: Request, res: Response): Promise<void> {
+  const staff = req.staff!;
+  const values: FormValues = { title: "", description: "", audience: "all", department: staff.department, slug: "", questions: "" };
+  await sendForm(db, res, staff, { values, creating: true, action: "/staff/surveys/new", errors: [], status: 200, survey: null });
+}
+
+async function createSurvey(db: Kysely<Database>, req: Request, res: Response): Promise<void> {
+  const staff = req.staff!;
+  const body = req.body as Record<string, unknown>;
+  const values = submittedValues(body, staff);
+  const meta = parseSurveyMeta(body, staff);
+  const slug = parseSlug(body.slug);
+  const questions = parseQuestions(values.questions);
+  const errors = [...problems(meta), ...problems(slug), ...problems(questions)];
+  if (!meta.ok || !slug.ok || !questions.ok) {
+    return sendForm(db, res, staff, { values, creating: true, action: "/staff/surveys/new", errors, status: 422, survey: null });
+  }
+  const id = await db
+    .transaction()
+    .execute(async (trx) => {
+      const chosen = slug.value ?? (await freeSlug(trx));
+      if (await slugTaken(trx, chosen)) return null;
+      const created = await insertSurvey(trx, chosen, meta.value, questions.value);
+      await audit(trx, staff, "survey.create", { type: "survey", id: created }, { slug: chosen, questions: questions.value.length });
+      return created;
+    })
+    // Two people choosing the same new name at the same moment: the unique index decides.
+    .catch((error: unknown) => {
+      if ((error as { code?: unknown }).code === "23505") return null;
+      throw error;
+    });
+  if (!id) {
+    const taken = `識別名「${slug.value}」はほかのアンケートで使われています。別の識別名にしてください。`;
+    return sendForm(db, res, staff, { values, creating: true, action: "/staff/surveys/new", errors: [taken], status: 409, survey: null });
+  }
+  res.redirect(303, `/staff/surveys/${id}/edit?done=created`);
+}
+
+async function showSurveyEditor(db: Kysely<Database>, req: Request, res: Response): Promise<void> {
+  const staff = req.staff!;
+  const survey = await managed(db, req, res);
+  if (!survey) return;
+  const questions = await questionsOf(db, survey.id);
+  const values: FormValues = {
+    title: survey.title,
+    description: survey.description ?? "",
+    audience: survey.audience,
+    department: survey.department ?? "",
+    slug: survey.slug,
+    questions: formatQuestions(questions),
+  };
+  await sendForm(db, res, staff, { values, creating: false, action: `/staff/surveys/${survey.id}/edit`, errors: [], status: 200, survey, done: doneMessage(req) });
+}
+
+async function saveSurvey(db: Kysely<Database>, req: Request, res: Response): Promise<void> {
+  const staff = req.staff!;
+  const survey = await managed(db, req, res);
+  if (!survey) return;
+  const body = req.body as Record<string, unknown>;
+  const values = { ...submittedValues(body, staff), slug: survey.slug };
+  const meta = parseSurveyMeta(body, staff);
+  // A form shown while there were no responses has the questions; one shown after has not.
+  const questions = typeof body.questions === "string" ? parseQuestions(values.questions) : null;
+  const action = `/staff/surveys/${survey.id}/edit`;
+  if (!meta.ok || (questions && !questions.ok)) {
+    return sendForm(db, res, staff, { values, creating: false, action, errors: [...problems(meta), ...(questions ? problems(questions) : [])], status: 422, survey });
+  }
+  const outcome = await db.transaction().execute(async (trx) => {
+    // The lock makes a resident's submission wait (or be counted) while the questions change.
+    const locked = await findSurvey(trx, survey.id, { lock: true });
+    if (!locked) return "gone" as const;
+    const stored = await questionsOf(trx, survey.id);
+    const changed = questions !== null && !sameQuestions(questions.value, stored);
+    if (changed && (await responseCount(trx, survey.id)) > 0) return "answered" as const;
+    await updateSurvey(trx, survey.id, meta.value);
+    if (changed) await replaceQuestions(trx, survey.id, questions.value);
+    await audit(trx, staff, "survey.update", { type: "survey", id: survey.id }, { fields: changedFields(locked, meta.value), questions_changed: changed });
+    return "saved" as const;
+  });
+  if (outcome === "gone") return notFound(res, staff);
+  if (outcome === "answered") {
+    const refused = "このアンケートにはすでに回答が届いているため、質問は変更できません（回答の集計が合わなくなるためです）。質問は元のままです。タイトル・説明・公開の範囲は、この画面から変更できます。質問を変えたいときは、新しいアンケートを作ってください。";
+    return sendForm(db, res, staff, { values, creating: false, action, errors: [refused], status: 409, survey });
+  }
+  res.redirect(303, `/staff/surveys/${survey.id}/edit?done=saved`);
+}
+
+async function showSurveyResults(db: Kysely<Database>, req: Request, res: Response): Promise<void> {
+  const staff = req.staff!;
+  const survey = await findSurvey(db, String(req.params.id));
+  if (!survey) return notFound(res, staff);
+  const questions = await questionsOf(db, survey.id);
+  const mayReadAnswers = canManage(staff, survey);
+  const [total, choices, texts] = await Promise.all([responseCount(db, survey.id), choiceAnswers(db, survey.id), textAnswers(db, questions)]);
+  const results = summarize(questions, choices, texts);
+  const body = html`<p><a href="/staff/surveys">← 一覧へ戻る</a>${canManage(staff, survey) ? html` ・ <a href="/staff/surveys/${survey.id}/edit">編集</a> ${statusButton(staff, survey, "edit")}` : ""}</p>
+${resultsView(survey, total, results, mayReadAnswers)}`;
+  res.type("html").send(page({ title: `結果：${survey.title}`, staff, current: CURRENT, body }));
+}
+
+async function exportSurveyAnswers(db: Kysely<Database>, req: Request, res: Response): Promise<void> {
+  const staff = req.staff!;
+  const survey = await findSurvey(db, String(req.params.id));
+  if (!survey) return void res.status(404).json({ error: "このアンケートは見つかりません。" });
+  if (!canManage(staff, survey)) return void res.status(403).json({ error: `回答のダウンロードは${answersReaders(survey)}だけができます。` });
+  const range = exportRangeSchema.parse(req.query);
+  const questions = await questionsOf(db, survey.id);
+  const responses = await responsesForExport(
+    db,
+    survey.id,
+    { from: range.from ? japanDayStart(range.from) : undefined, to: range.to ? japanDayEnd(range.to) : undefined },
+    EXPORT_LIMIT,
+  );
+  const csv = answersCsv(questions, responses);
+  await audit(db, staff, "survey.export", { type: "survey", id: survey.id }, { rows: responses.length, from: range.from ?? null, to: range.to ?? null });
+  const name = `survey-${survey.slug}-${range.from ?? "all"}-${range.to ?? "now"}.csv`;
+  res.set({ "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": `attachment; filename="${name}"` }).send(csv);
 }
 
 function notFound(res: Response, staff: StaffPrincipal): void {
@@ -283,4 +248,50 @@ function changedFields(before: SurveyRow, after: { title: string; description: s
 
 function answersReaders(survey: Pick<SurveyRow, "department">): string {
   return survey.department ? `${survey.department}の職員と管理者` : "管理者";
+}
+
+// The survey of :id if this member of staff may change it; otherwise answers 404 or 403 itself.
+async function managed(db: Kysely<Database>, req: Request, res: Response): Promise<SurveyRow | undefined> {
+  const staff = req.staff!;
+  const survey = await findSurvey(db, String(req.params.id));
+  if (!survey) {
+    notFound(res, staff);
+    return undefined;
+  }
+  if (!canManage(staff, survey)) {
+    const who = answersReaders(survey);
+    res
+      .status(403)
+      .type("html")
+      .send(page({ title: "変更できません", staff, current: CURRENT, body: html`<p class="error">このアンケートを変更できるのは${who}だけです。結果はどなたでもご覧になれます。</p><p><a href="/staff/surveys/${survey.id}/results">結果を見る</a> ・ <a href="/staff/surveys">一覧へ戻る</a></p>` }));
+    return undefined;
+  }
+  return survey;
+}
+
+async function sendForm(
+  db: Kysely<Database>,
+  res: Response,
+  staff: StaffPrincipal,
+  options: { values: FormValues; creating: boolean; action: string; errors: string[]; status: number; survey: SurveyRow | null; done?: string },
+): Promise<void> {
+  const { survey } = options;
+  const [departments, responses] = await Promise.all([
+    staff.role === "admin" ? knownDepartments(db) : Promise.resolve([]),
+    survey ? responseCount(db, survey.id) : Promise.resolve(0),
+  ]);
+  const lockedQuestions = survey && responses > 0 ? { responses, text: formatQuestions(await questionsOf(db, survey.id)) } : null;
+  const body = html`${survey ? html`<p><a href="/staff/surveys">← 一覧へ戻る</a> ・ <a href="/staff/surveys/${survey.id}/results">結果を見る</a></p>
+<p>状態：<span class="survey-status ${survey.status}">${SURVEY_STATUS_LABELS[survey.status]}</span> ${statusButton(staff, survey, "edit")}</p>` : html`<p><a href="/staff/surveys">← 一覧へ戻る</a></p>`}
+${messages(options.done, options.errors)}
+${surveyForm({ staff, action: options.action, values: options.values, creating: options.creating, lockedQuestions, departments })}`;
+  const title = options.creating ? "アンケートを作る" : `編集：${survey?.title ?? ""}`;
+  res.status(options.status).type("html").send(page({ title, staff, current: CURRENT, body }));
+}
+
+async function freeSlug(trx: Parameters<typeof slugTaken>[0]): Promise<string> {
+  for (;;) {
+    const slug = `survey-${randomBytes(4).toString("hex")}`;
+    if (!(await slugTaken(trx, slug))) return slug;
+  }
 }

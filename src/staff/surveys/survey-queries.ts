@@ -1,5 +1,6 @@
 import { sql, type Kysely, type Transaction } from "kysely";
-import type { Database, QuestionKind, SurveyStatus } from "../../store/database.js";
+import type { Database } from "../../store/database.js";
+import type { QuestionKind, SurveyStatus } from "../../store/tables/surveys.js";
 import type { StaffPrincipal } from "../sessions.js";
 import type { QuestionDraft, SurveyMeta } from "./survey-form.js";
 import type { StoredQuestion } from "./survey-results.js";

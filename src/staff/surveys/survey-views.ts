@@ -1,4 +1,4 @@
-import type { SurveyStatus } from "../../store/database.js";
+import type { SurveyStatus } from "../../store/tables/surveys.js";
 import { html, type SafeHtml } from "../html.js";
 import { csrfField } from "../layout.js";
 import type { StaffPrincipal } from "../sessions.js";

@@ -1,8 +1,9 @@
-import type { Logger } from "../logger.js";
+import type { Logger } from "./logger.js";
 
-// Runs `sweep` every intervalMs, never two at once, until stopped. The outbox sweep picks up
-// messages waiting for a retry and ones a crashed process had claimed.
-export class Sweeper {
+// Runs `sweep` every intervalMs, never two at once, until stopped: the outbox sweep (messages
+// waiting for a retry and ones a crashed process had claimed), notice delivery, the scheduled jobs
+// and the rich menu sync (all wired in bot.ts). A basic timer, so it sits with the basics.
+export class PeriodicJob {
   #timer: NodeJS.Timeout | null = null;
   #current: Promise<unknown> = Promise.resolve();
   #running = false;
