@@ -82,14 +82,3 @@ export async function openHandoffThread(trx: Transaction<Database>, userId: stri
     .executeTakeFirst();
   return row?.thread_id ?? null;
 }
-
-export async function hasOpenHandoff(trx: Transaction<Database>, userId: string): Promise<boolean> {
-  const row = await trx
-    .selectFrom("inquiries")
-    .select("id")
-    .where("user_id", "=", userId)
-    .where("category", "=", "human")
-    .where("status", "<>", "closed")
-    .executeTakeFirst();
-  return row !== undefined;
-}

@@ -1,4 +1,4 @@
-import { sql, type Kysely } from "kysely";
+import { sql, type Kysely, type Transaction } from "kysely";
 import type { Database } from "../../store/database.js";
 import { PERSONAL_KEYS } from "../labels.js";
 import { RETENTION_BATCH } from "./retention-batches.js";
@@ -10,10 +10,17 @@ import { RETENTION_BATCH } from "./retention-batches.js";
 // internal notes on the case. Each call handles one batch in one transaction; the case row's
 // update makes its search data be rebuilt (the trigger of migration 0010, or the generated column).
 
-export async function anonymizeClosedInquiries(db: Kysely<Database>, cutoff: Date, now: Date): Promise<number> {
+// One batch of closed cases of `table` past the cutoff, not yet anonymized: their staff notes are
+// deleted here, and `forget` removes the rest of the person from them, in the same transaction.
+async function anonymizeClosedCases(
+  db: Kysely<Database>,
+  table: "inquiries" | "reports",
+  cutoff: Date,
+  forget: (trx: Transaction<Database>, ids: string[]) => Promise<void>,
+): Promise<number> {
   return db.transaction().execute(async (trx) => {
     const due = await trx
-      .selectFrom("inquiries")
+      .selectFrom(table)
       .select("id")
       .where("status", "=", "closed")
       .where("anonymized_at", "is", null)
@@ -22,33 +29,31 @@ export async function anonymizeClosedInquiries(db: Kysely<Database>, cutoff: Dat
       .execute();
     if (due.length === 0) return 0;
     const ids = due.map((row) => row.id);
-    await trx.deleteFrom("case_notes").where("case_type", "=", "inquiry").where("case_id", "in", ids).execute();
-    const personal = sql.join(PERSONAL_KEYS.map((key) => sql.lit(key)));
-    await sql`update inquiries set details = details - array[${personal}]::text[], subject = null, anonymized_at = ${now}
-              where id in (${sql.join(ids)})`.execute(trx);
+    await trx
+      .deleteFrom("case_notes")
+      .where("case_type", "=", table === "inquiries" ? "inquiry" : "report")
+      .where("case_id", "in", ids)
+      .execute();
+    await forget(trx, ids);
     return ids.length;
   });
 }
 
-export async function anonymizeClosedReports(db: Kysely<Database>, cutoff: Date, now: Date): Promise<number> {
-  return db.transaction().execute(async (trx) => {
-    const due = await trx
-      .selectFrom("reports")
-      .select("id")
-      .where("status", "=", "closed")
-      .where("anonymized_at", "is", null)
-      .where("closed_at", "<", cutoff)
-      .limit(RETENTION_BATCH)
-      .execute();
-    if (due.length === 0) return 0;
-    const ids = due.map((row) => row.id);
-    await trx.deleteFrom("case_notes").where("case_type", "=", "report").where("case_id", "in", ids).execute();
+export function anonymizeClosedInquiries(db: Kysely<Database>, cutoff: Date, now: Date): Promise<number> {
+  return anonymizeClosedCases(db, "inquiries", cutoff, async (trx, ids) => {
+    const personal = sql.join(PERSONAL_KEYS.map((key) => sql.lit(key)));
+    await sql`update inquiries set details = details - array[${personal}]::text[], subject = null, anonymized_at = ${now}
+              where id in (${sql.join(ids)})`.execute(trx);
+  });
+}
+
+export function anonymizeClosedReports(db: Kysely<Database>, cutoff: Date, now: Date): Promise<number> {
+  return anonymizeClosedCases(db, "reports", cutoff, async (trx, ids) => {
     await trx.deleteFrom("report_photos").where("report_id", "in", ids).execute();
     await trx
       .updateTable("reports")
       .set({ description: null, address: null, latitude: null, longitude: null, anonymized_at: now })
       .where("id", "in", ids)
       .execute();
-    return ids.length;
   });
 }
