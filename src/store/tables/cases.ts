@@ -3,16 +3,14 @@ import type { Timestamp, NullableTimestamp } from "./column-types.js";
 
 export type CaseStatus = "new" | "in_progress" | "closed";
 
-export interface InquiriesTable {
+// The columns every kind of case has (inquiries and reports).
+interface CaseColumns {
   id: Generated<string>;
   reference_no: string;
   user_id: string;
   category: string;
   status: ColumnType<CaseStatus, CaseStatus | undefined, CaseStatus>;
   department: string;
-  subject: string | null;
-  details: JSONColumnType<Record<string, unknown>, string | undefined, string>;
-  listing_id: string | null;
   assignee_id: string | null;
   created_at: Timestamp;
   updated_at: Timestamp;
@@ -22,24 +20,17 @@ export interface InquiriesTable {
   thread_id: ColumnType<string, string | undefined, string>;
 }
 
-export interface ReportsTable {
-  id: Generated<string>;
-  reference_no: string;
-  user_id: string;
-  category: string;
-  status: ColumnType<CaseStatus, CaseStatus | undefined, CaseStatus>;
-  department: string;
+export interface InquiriesTable extends CaseColumns {
+  subject: string | null;
+  details: JSONColumnType<Record<string, unknown>, string | undefined, string>;
+  listing_id: string | null;
+}
+
+export interface ReportsTable extends CaseColumns {
   description: string | null;
   address: string | null;
   latitude: number | null;
   longitude: number | null;
-  assignee_id: string | null;
-  created_at: Timestamp;
-  updated_at: Timestamp;
-  closed_at: NullableTimestamp;
-  anonymized_at: NullableTimestamp;
-  // The thread of the case's messages (migration 0017).
-  thread_id: ColumnType<string, string | undefined, string>;
 }
 
 export interface ReportPhotosTable {
